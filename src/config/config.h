@@ -1,0 +1,95 @@
+// The repository's `.github/secret-preflight.yml`: what manifests cannot say.
+//
+//   version: 1
+//   aws:
+//     region: us-east-1                  # ECS parameter names, CSI classes without region
+//     account: "111122223333"            # account of ECS parameter names
+//     audience: sts.amazonaws.com        # audience of the CI token sent to STS
+//     session_policy: true               # narrow borrowed sessions to the probe actions
+//     preflight_role: arn:aws:iam::111122223333:role/secret-preflight   # optional chain
+//     roles:                             # per runtime role, how the CI becomes it
+//       - role_arn: arn:aws:iam::444455556666:role/*     # exact ARN or * wildcard
+//         via: arn:aws:iam::111122223333:role/secret-preflight   # or "web-identity"
+//   kubernetes:
+//     default_namespace: default
+//     cluster: {name: shop-prod, oidc_issuer: https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE}
+//     pod_identity_associations:
+//       - {namespace: shop, service_account: orders-api, role_arn: arn:aws:iam::...:role/x}
+//     external_secrets:
+//       controller_role_arn: arn:aws:iam::111122223333:role/external-secrets
+//   ignores:
+//     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+
+namespace sp::config {
+
+/// How the CI becomes runtime roles that match `role_pattern`.
+struct RoleAccess {
+  std::string role_pattern;  // exact ARN, or with `*` wildcards
+  /// Preflight role ARN to chain through with AssumeRole; empty means
+  /// AssumeRoleWithWebIdentity straight into the runtime role.
+  std::string via;
+  SourceLocation location;
+};
+
+struct PodIdentityAssociation {
+  std::string kubernetes_namespace;
+  std::string service_account;
+  std::string role_arn;
+  std::string target_role_arn;  // optional second role EKS assumes after role_arn
+  SourceLocation location;
+};
+
+struct IgnoreRule {
+  std::string file;     // optional: reference file, exact or with `*` wildcards
+  std::string secret;   // optional: secret id, exact or with `*` wildcards
+  std::string verdict;  // optional: only this verdict
+  std::string reason;   // required
+  std::string expires;  // optional: YYYY-MM-DD; after that day the rule no longer applies
+  SourceLocation location;
+};
+
+struct AwsSettings {
+  std::string region;
+  std::string account;
+  std::string audience = "sts.amazonaws.com";
+  bool session_policy = true;
+  std::string preflight_role;
+  std::vector<RoleAccess> roles;
+};
+
+struct KubernetesSettings {
+  std::string default_namespace = "default";
+  std::string cluster_name;
+  std::string oidc_issuer;
+  SourceLocation cluster_location;
+  std::vector<PodIdentityAssociation> pod_identity_associations;
+  std::string external_secrets_controller_role_arn;
+  SourceLocation external_secrets_location;
+};
+
+struct Config {
+  /// Path relative to the repository root; empty when no file was found.
+  std::string path;
+  AwsSettings aws;
+  KubernetesSettings kubernetes;
+  std::vector<IgnoreRule> ignores;
+};
+
+/// Loads the config file at `path` (relative to `root`). A missing file gives
+/// the defaults and no diagnostic; unknown keys and invalid values add
+/// diagnostics with file, line and column and keep the other settings.
+Config load_config(const std::string& root, const std::string& path,
+                   std::vector<Diagnostic>& diagnostics);
+
+/// Returns the preflight role to chain through for `role_arn`, or empty for
+/// straight web identity: the first matching `aws.roles` entry, else
+/// `aws.preflight_role`.
+std::string preflight_role_for(const Config& config, const std::string& role_arn);
+
+}  // namespace sp::config
