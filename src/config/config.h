@@ -42,6 +42,7 @@ struct PodIdentityAssociation {
   std::string service_account;
   std::string role_arn;
   std::string target_role_arn;  // optional second role EKS assumes after role_arn
+  std::string session_policy;   // optional: the association's `policy` document (JSON text)
   SourceLocation location;
 };
 

@@ -116,6 +116,9 @@ struct RuntimeIdentity {
   /// For IRSA: the cluster OIDC issuer from the config file, if known.
   std::string oidc_issuer;
   std::string audience = "sts.amazonaws.com";
+  /// Session policy the platform attaches (an EKS Pod Identity association's
+  /// `policy`); empty when none. The probe sends it instead of its own.
+  std::string session_policy;
   std::vector<ChainStep> chain;
 };
 
