@@ -1,13 +1,169 @@
 #include "app/cli.h"
 
+#include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <string>
+
+#include "app/commands.h"
+#include "app/options.h"
+#include "util/log.h"
+
+namespace po = boost::program_options;
 
 namespace sp::app {
+namespace {
 
-int run(int, char**) {
-  // TODO: commands land with the pipeline stages.
-  std::cerr << "secret-preflight: error: not built yet\n";
-  return 2;
+constexpr int kUsageError = 2;
+
+constexpr const char* kUsage =
+    "usage: secret-preflight <command> [options] [PATH...]\n"
+    "\n"
+    "commands:\n"
+    "  check   resolve every secret reference, become each runtime identity and probe it\n"
+    "  plan    print every permission edge and its identity chain; no credentials, no network\n"
+    "\n"
+    "Run 'secret-preflight <command> --help' for the options of a command.\n";
+
+po::options_description common_options(Options& options) {
+  po::options_description description("options");
+  description.add_options()
+      ("help,h", "print this help and exit")
+      ("root", po::value(&options.root)->default_value("."),
+       "repository root; manifest paths in results are relative to it")
+      ("config", po::value(&options.config_path)->default_value(".github/secret-preflight.yml"),
+       "config file, relative to the root")
+      ("report", po::value(&options.report_path), "write the JSON report to this file")
+      ("log-level", po::value(&options.log_level)->default_value("info"),
+       "debug, info, warning or error");
+  return description;
+}
+
+po::options_description check_options(Options& options) {
+  po::options_description description("check options");
+  description.add_options()
+      ("fail-on", po::value(&options.fail_on),
+       "verdicts that fail the run, comma separated "
+       "(default: denied,not-found,disabled,key-missing,identity-unavailable)")
+      ("warn-on", po::value(&options.warn_on),
+       "verdicts reported as warnings (default: inconclusive,unresolved)")
+      ("ca-bundle", po::value(&options.ca_bundle),
+       "PEM file of CA certificates for provider endpoints "
+       "(default: $SECRET_PREFLIGHT_CA_BUNDLE, then $AWS_CA_BUNDLE, then the system store)")
+      ("token-file", po::value(&options.token_file),
+       "read the CI's OIDC token from this file instead of GitHub's token endpoint")
+      ("token-env", po::value(&options.token_env),
+       "read the CI's OIDC token from this environment variable")
+      ("audience", po::value(&options.audience),
+       "audience of the CI token sent to AWS STS (default: the config's aws.audience, "
+       "sts.amazonaws.com)")
+      ("concurrency", po::value(&options.concurrency)->default_value(16),
+       "maximum probes in flight at once")
+      ("max-attempts", po::value(&options.max_attempts)->default_value(3),
+       "attempts per provider call, including the first, before a probe is inconclusive")
+      ("deadline", po::value(&options.deadline_seconds)->default_value(0),
+       "seconds after which unfinished probes stop as inconclusive; 0 means no deadline");
+  return description;
+}
+
+po::options_description plan_options(Options& options) {
+  po::options_description description("plan options");
+  description.add_options()("format", po::value(&options.format)->default_value("text"),
+                            "text or json");
+  return description;
+}
+
+// Fills options the command line left unset from the GitHub action's inputs
+// (INPUT_<NAME>), so the container entrypoint needs no shell to map them.
+void apply_action_inputs(const po::variables_map& given, Options& options) {
+  auto input = [&](const char* option, const char* variable, std::string& target) {
+    if (given.count(option) && !given[option].defaulted()) return;
+    const char* value = std::getenv(variable);
+    if (value != nullptr && *value != '\0') target = value;
+  };
+  input("root", "INPUT_ROOT", options.root);
+  input("config", "INPUT_CONFIG", options.config_path);
+  input("report", "INPUT_REPORT", options.report_path);
+  input("fail-on", "INPUT_FAIL-ON", options.fail_on);
+  input("warn-on", "INPUT_WARN-ON", options.warn_on);
+  input("audience", "INPUT_AUDIENCE", options.audience);
+  input("log-level", "INPUT_LOG-LEVEL", options.log_level);
+}
+
+bool set_log_level(const std::string& name) {
+  if (name == "debug") log::set_level(log::Level::kDebug);
+  else if (name == "info") log::set_level(log::Level::kInfo);
+  else if (name == "warning") log::set_level(log::Level::kWarning);
+  else if (name == "error") log::set_level(log::Level::kError);
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kUsageError;
+  }
+  Options options;
+  options.command = argv[1];
+  if (options.command == "--help" || options.command == "-h" || options.command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (options.command == "--version") {
+    std::cout << "secret-preflight " << SECRET_PREFLIGHT_VERSION << '\n';
+    return 0;
+  }
+  if (options.command != "check" && options.command != "plan") {
+    std::cerr << "secret-preflight: error: unknown command '" << options.command
+              << "'; expected check or plan\n"
+              << kUsage;
+    return kUsageError;
+  }
+
+  po::options_description visible = common_options(options);
+  if (options.command == "check") visible.add(check_options(options));
+  else visible.add(plan_options(options));
+  po::options_description all = visible;
+  all.add_options()("path", po::value(&options.paths));
+  po::positional_options_description positional;
+  positional.add("path", -1);
+
+  po::variables_map given;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(positional).run(),
+              given);
+    po::notify(given);
+  } catch (const po::error& error) {
+    std::cerr << "secret-preflight: error: " << error.what() << "\n"
+              << "Run 'secret-preflight " << options.command << " --help' for the options.\n";
+    return kUsageError;
+  }
+  if (given.count("help")) {
+    std::cout << "usage: secret-preflight " << options.command << " [options] [PATH...]\n\n"
+              << visible;
+    return 0;
+  }
+  apply_action_inputs(given, options);
+  if (!set_log_level(options.log_level)) {
+    std::cerr << "secret-preflight: error: invalid --log-level '" << options.log_level
+              << "'; expected debug, info, warning or error\n";
+    return kUsageError;
+  }
+  if (options.command == "plan" && options.format != "text" && options.format != "json") {
+    std::cerr << "secret-preflight: error: invalid --format '" << options.format
+              << "'; expected text or json\n";
+    return kUsageError;
+  }
+  if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0) {
+    std::cerr << "secret-preflight: error: --concurrency and --max-attempts must be at least 1, "
+                 "and --deadline at least 0\n";
+    return kUsageError;
+  }
+
+  return options.command == "check" ? run_check(options) : run_plan(options);
 }
 
 }  // namespace sp::app

@@ -1,0 +1,30 @@
+// Command-line options shared by `check` and `plan`, after parsing. Under
+// GitHub Actions every option may also come from the action's INPUT_<NAME>
+// variable; an explicit argument wins.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sp::app {
+
+struct Options {
+  std::string command;  // check | plan
+  std::string root = ".";
+  std::string config_path = ".github/secret-preflight.yml";
+  std::vector<std::string> paths;
+  std::string report_path;
+  std::string format = "text";  // plan: text | json
+  std::string fail_on;
+  std::string warn_on;
+  std::string ca_bundle;
+  std::string token_file;
+  std::string token_env;
+  std::string audience;
+  std::string log_level = "info";
+  int concurrency = 16;
+  int max_attempts = 3;
+  double deadline_seconds = 0;
+};
+
+}  // namespace sp::app
