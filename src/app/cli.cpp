@@ -88,6 +88,23 @@ void apply_action_inputs(const po::variables_map& given, Options& options) {
   input("warn-on", "INPUT_WARN-ON", options.warn_on);
   input("audience", "INPUT_AUDIENCE", options.audience);
   input("log-level", "INPUT_LOG-LEVEL", options.log_level);
+  // A multi-line input lists one path per line; empty lines are dropped, as
+  // the actions toolkit does.
+  const char* paths = std::getenv("INPUT_PATHS");
+  if (options.paths.empty() && paths != nullptr) {
+    std::string line;
+    for (const char* c = paths;; ++c) {
+      if (*c == '\n' || *c == '\0') {
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+        size_t start = line.find_first_not_of(' ');
+        if (start != std::string::npos) options.paths.push_back(line.substr(start));
+        line.clear();
+        if (*c == '\0') break;
+      } else {
+        line += *c;
+      }
+    }
+  }
 }
 
 bool set_log_level(const std::string& name) {
