@@ -1,0 +1,404 @@
+#include "config/config.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "util/edit_distance.h"
+#include "util/glob.h"
+#include "util/yaml_node.h"
+
+namespace sp::config {
+namespace {
+
+const std::regex kRegionPattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$");
+const std::regex kAccountPattern("^[0-9]{12}$");
+// The EKS pod identity webhook's check for role ARNs.
+const std::regex kRoleArnPattern(R"(^arn:aws[a-z0-9-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$)");
+const std::regex kRolePatternPattern(R"(^arn:aws[a-z0-9-*]*:iam::[0-9*]{1,12}:role/[\w+=,.@/*-]+$)");
+const std::regex kDatePattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+
+/// Walks the parsed file, filling Config and adding a diagnostic for every
+/// unknown key and invalid value. Each reader takes the node and its dotted
+/// name ("aws.roles[0].via") for messages.
+class ConfigReader {
+ public:
+  ConfigReader(std::string path, std::vector<std::string> lines,
+               std::vector<Diagnostic>& diagnostics)
+      : path_(std::move(path)), lines_(std::move(lines)), diagnostics_(diagnostics) {}
+
+  void read(const YAML::Node& root, Config& config) {
+    if (!root || root.IsNull()) return;
+    if (!expect_map(root, "the config file")) return;
+    for (const auto& [key, value] : entries(root, "", {"version", "aws", "kubernetes", "ignores"})) {
+      if (key == "version") read_version(value);
+      if (key == "aws") read_aws(value, config.aws);
+      if (key == "kubernetes") read_kubernetes(value, config.kubernetes);
+      if (key == "ignores") read_ignores(value, config.ignores);
+    }
+  }
+
+ private:
+  using Entries = std::vector<std::pair<std::string, YAML::Node>>;
+
+  // Returns the entries of `map` whose keys are in `valid`, reporting the
+  // others with the closest valid key.
+  Entries entries(const YAML::Node& map, const std::string& name,
+                  const std::vector<std::string>& valid) {
+    Entries known;
+    for (const auto& entry : map) {
+      std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+      if (std::find(valid.begin(), valid.end(), key) != valid.end()) {
+        known.emplace_back(key, entry.second);
+        continue;
+      }
+      std::string where = name.empty() ? "at the top level" : "in \"" + name + "\"";
+      std::string message = "unknown key \"" + key + "\" " + where;
+      std::string suggestion = util::closest_match(key, valid);
+      if (!suggestion.empty()) {
+        message += "; did you mean \"" + suggestion + "\"?";
+      } else {
+        message += "; valid keys are " + join(valid);
+      }
+      report(entry.first, message);
+    }
+    return known;
+  }
+
+  void read_version(const YAML::Node& node) {
+    if (scalar(node, "version") != "1")
+      invalid(node, "version", "expected 1, the only config version");
+  }
+
+  void read_aws(const YAML::Node& node, AwsSettings& aws) {
+    if (!expect_map(node, "aws")) return;
+    for (const auto& [key, value] :
+         entries(node, "aws",
+                 {"region", "account", "audience", "session_policy", "preflight_role", "roles"})) {
+      std::string name = "aws." + key;
+      if (key == "region") aws.region = matching(value, name, kRegionPattern, "an AWS region such as us-east-1");
+      if (key == "account") aws.account = matching(value, name, kAccountPattern, "a 12-digit AWS account ID");
+      if (key == "audience") aws.audience = required_text(value, name);
+      if (key == "session_policy") aws.session_policy = boolean(value, name, aws.session_policy);
+      if (key == "preflight_role") aws.preflight_role = role_arn(value, name);
+      if (key == "roles") read_roles(value, aws.roles);
+    }
+  }
+
+  void read_roles(const YAML::Node& node, std::vector<RoleAccess>& roles) {
+    if (!expect_sequence(node, "aws.roles")) return;
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string name = "aws.roles[" + std::to_string(i) + "]";
+      const YAML::Node item = node[i];
+      if (!expect_map(item, name)) continue;
+      RoleAccess access;
+      access.location = locate(item);
+      for (const auto& [key, value] : entries(item, name, {"role_arn", "via"})) {
+        if (key == "role_arn")
+          access.role_pattern = matching(value, name + ".role_arn", kRolePatternPattern,
+                                         "a role ARN, optionally with * wildcards");
+        if (key == "via") access.via = via(value, name + ".via");
+      }
+      if (access.role_pattern.empty()) {
+        missing(item, "role_arn", name);
+        continue;
+      }
+      roles.push_back(std::move(access));
+    }
+  }
+
+  std::string via(const YAML::Node& node, const std::string& name) {
+    std::string text = scalar(node, name);
+    if (text == "web-identity") return "";
+    if (std::regex_match(text, kRoleArnPattern)) return text;
+    invalid(node, name, "expected \"web-identity\" or a preflight role ARN");
+    return "";
+  }
+
+  void read_kubernetes(const YAML::Node& node, KubernetesSettings& kubernetes) {
+    if (!expect_map(node, "kubernetes")) return;
+    for (const auto& [key, value] :
+         entries(node, "kubernetes",
+                 {"default_namespace", "cluster", "pod_identity_associations", "external_secrets"})) {
+      if (key == "default_namespace")
+        kubernetes.default_namespace = required_text(value, "kubernetes.default_namespace");
+      if (key == "cluster") read_cluster(value, kubernetes);
+      if (key == "pod_identity_associations") read_associations(value, kubernetes);
+      if (key == "external_secrets") read_external_secrets(value, kubernetes);
+    }
+  }
+
+  void read_cluster(const YAML::Node& node, KubernetesSettings& kubernetes) {
+    if (!expect_map(node, "kubernetes.cluster")) return;
+    kubernetes.cluster_location = locate(node);
+    for (const auto& [key, value] : entries(node, "kubernetes.cluster", {"name", "oidc_issuer"})) {
+      if (key == "name") kubernetes.cluster_name = required_text(value, "kubernetes.cluster.name");
+      if (key == "oidc_issuer") {
+        std::string issuer = scalar(value, "kubernetes.cluster.oidc_issuer");
+        if (issuer.starts_with("https://")) {
+          kubernetes.oidc_issuer = issuer;
+        } else {
+          invalid(value, "kubernetes.cluster.oidc_issuer", "expected an https:// issuer URL");
+        }
+      }
+    }
+  }
+
+  void read_associations(const YAML::Node& node, KubernetesSettings& kubernetes) {
+    const std::string list_name = "kubernetes.pod_identity_associations";
+    if (!expect_sequence(node, list_name)) return;
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string name = list_name + "[" + std::to_string(i) + "]";
+      const YAML::Node item = node[i];
+      if (!expect_map(item, name)) continue;
+      PodIdentityAssociation association;
+      association.location = locate(item);
+      for (const auto& [key, value] :
+           entries(item, name,
+                   {"namespace", "service_account", "role_arn", "target_role_arn", "session_policy"})) {
+        std::string field = name + "." + key;
+        if (key == "namespace") association.kubernetes_namespace = required_text(value, field);
+        if (key == "service_account") association.service_account = required_text(value, field);
+        if (key == "role_arn") association.role_arn = role_arn(value, field);
+        if (key == "target_role_arn") association.target_role_arn = role_arn(value, field);
+        if (key == "session_policy") association.session_policy = policy_json(value, field);
+      }
+      bool complete = true;
+      for (const auto& [field, text] :
+           {std::pair<std::string, std::string>{"namespace", association.kubernetes_namespace},
+            {"service_account", association.service_account},
+            {"role_arn", association.role_arn}}) {
+        if (!text.empty()) continue;
+        if (!util::child(item, field).IsDefined()) missing(item, field, name);
+        complete = false;
+      }
+      if (complete) kubernetes.pod_identity_associations.push_back(std::move(association));
+    }
+  }
+
+  void read_external_secrets(const YAML::Node& node, KubernetesSettings& kubernetes) {
+    if (!expect_map(node, "kubernetes.external_secrets")) return;
+    kubernetes.external_secrets_location = locate(node);
+    for (const auto& [key, value] :
+         entries(node, "kubernetes.external_secrets", {"controller_role_arn"})) {
+      kubernetes.external_secrets_controller_role_arn =
+          role_arn(value, "kubernetes.external_secrets." + key);
+    }
+  }
+
+  void read_ignores(const YAML::Node& node, std::vector<IgnoreRule>& ignores) {
+    if (!expect_sequence(node, "ignores")) return;
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string name = "ignores[" + std::to_string(i) + "]";
+      const YAML::Node item = node[i];
+      if (!expect_map(item, name)) continue;
+      IgnoreRule rule;
+      rule.location = locate(item);
+      for (const auto& [key, value] :
+           entries(item, name, {"file", "secret", "verdict", "reason", "expires"})) {
+        std::string field = name + "." + key;
+        if (key == "file") rule.file = required_text(value, field);
+        if (key == "secret") rule.secret = required_text(value, field);
+        if (key == "verdict") rule.verdict = verdict(value, field);
+        if (key == "reason") rule.reason = required_text(value, field);
+        if (key == "expires")
+          rule.expires = matching(value, field, kDatePattern, "a date as YYYY-MM-DD");
+      }
+      if (rule.reason.empty()) {
+        if (!util::child(item, "reason").IsDefined()) missing(item, "reason", name);
+        continue;
+      }
+      ignores.push_back(std::move(rule));
+    }
+  }
+
+  std::string verdict(const YAML::Node& node, const std::string& name) {
+    std::string text = scalar(node, name);
+    if (parse_verdict(text)) return text;
+    std::vector<std::string> names;
+    for (Verdict value : all_verdicts()) names.emplace_back(to_string(value));
+    std::string suggestion = util::closest_match(text, names);
+    std::string expected = suggestion.empty() ? "expected one of " + join(names)
+                                              : "did you mean \"" + suggestion + "\"?";
+    invalid(node, name, expected);
+    return "";
+  }
+
+  std::string role_arn(const YAML::Node& node, const std::string& name) {
+    return matching(node, name, kRoleArnPattern,
+                    "an IAM role ARN such as arn:aws:iam::111122223333:role/name");
+  }
+
+  // Accepts the session policy as JSON text or as a YAML mapping, and stores
+  // it as compact JSON, the form STS takes.
+  std::string policy_json(const YAML::Node& node, const std::string& name) {
+    rapidjson::Document json;
+    if (node.IsMap()) {
+      to_json(node, json, json.GetAllocator());
+    } else {
+      std::string text = scalar(node, name);
+      if (json.Parse(text.c_str()).HasParseError() || !json.IsObject()) {
+        invalid(node, name, "expected an IAM policy document as JSON text or a mapping");
+        return "";
+      }
+    }
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    json.Accept(writer);
+    return buffer.GetString();
+  }
+
+  static void to_json(const YAML::Node& node, rapidjson::Value& out,
+                      rapidjson::Document::AllocatorType& allocator) {
+    if (node.IsMap()) {
+      out.SetObject();
+      for (const auto& entry : node) {
+        rapidjson::Value key(entry.first.Scalar().c_str(), allocator);
+        rapidjson::Value value;
+        to_json(entry.second, value, allocator);
+        out.AddMember(key, value, allocator);
+      }
+    } else if (node.IsSequence()) {
+      out.SetArray();
+      for (const auto& item : node) {
+        rapidjson::Value value;
+        to_json(item, value, allocator);
+        out.PushBack(value, allocator);
+      }
+    } else if (node.IsScalar()) {
+      out.SetString(node.Scalar().c_str(), allocator);
+    } else {
+      out.SetNull();
+    }
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& name, bool fallback) {
+    std::string text = scalar(node, name);
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    invalid(node, name, "expected true or false");
+    return fallback;
+  }
+
+  std::string matching(const YAML::Node& node, const std::string& name, const std::regex& pattern,
+                       const std::string& expected) {
+    std::string text = scalar(node, name);
+    if (std::regex_match(text, pattern)) return text;
+    invalid(node, name, "expected " + expected);
+    return "";
+  }
+
+  std::string required_text(const YAML::Node& node, const std::string& name) {
+    std::string text = scalar(node, name);
+    if (text.empty()) invalid(node, name, "expected a non-empty string");
+    return text;
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& name) {
+    if (node.IsScalar()) return node.Scalar();
+    if (!node.IsNull()) invalid(node, name, "expected a single value");
+    return "";
+  }
+
+  bool expect_map(const YAML::Node& node, const std::string& name) {
+    if (node.IsMap()) return true;
+    invalid(node, name, "expected a mapping");
+    return false;
+  }
+
+  bool expect_sequence(const YAML::Node& node, const std::string& name) {
+    if (node.IsSequence()) return true;
+    invalid(node, name, "expected a list");
+    return false;
+  }
+
+  void invalid(const YAML::Node& node, const std::string& name, const std::string& expected) {
+    std::string shown = "value";
+    if (node.IsScalar()) shown = "value \"" + node.Scalar() + "\"";
+    if (node.IsNull()) shown = "empty value";
+    report(node, "invalid " + shown + " for \"" + name + "\": " + expected);
+  }
+
+  void missing(const YAML::Node& item, const std::string& key, const std::string& name) {
+    report(item, "missing \"" + key + "\" in \"" + name + "\"; add it");
+  }
+
+  SourceLocation locate(const YAML::Node& node) const {
+    SourceLocation location{path_, 0, 0};
+    if (node && !node.Mark().is_null()) {
+      location.line = node.Mark().line + 1;
+      location.column = node.Mark().column + 1;
+    }
+    return location;
+  }
+
+  void report(const YAML::Node& node, std::string message) {
+    Diagnostic diagnostic;
+    diagnostic.location = locate(node);
+    if (diagnostic.location.line >= 1 && static_cast<size_t>(diagnostic.location.line) <= lines_.size())
+      diagnostic.source_line = lines_[diagnostic.location.line - 1];
+    diagnostic.message = std::move(message);
+    diagnostics_.push_back(std::move(diagnostic));
+  }
+
+  static std::string join(const std::vector<std::string>& names) {
+    std::string text;
+    for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+    return text;
+  }
+
+  std::string path_;
+  std::vector<std::string> lines_;
+  std::vector<Diagnostic>& diagnostics_;
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+Config load_config(const std::string& root, const std::string& path,
+                   std::vector<Diagnostic>& diagnostics) {
+  Config config;
+  std::ifstream stream(std::filesystem::path(root) / path, std::ios::binary);
+  if (!stream) return config;
+  config.path = path;
+  std::ostringstream buffer;
+  buffer << stream.rdbuf();
+  std::string text = buffer.str();
+  std::vector<std::string> lines = split_lines(text);
+  try {
+    ConfigReader(path, lines, diagnostics).read(YAML::Load(text), config);
+  } catch (const YAML::Exception& error) {
+    Diagnostic diagnostic;
+    diagnostic.location = {path, error.mark.line + 1, error.mark.column + 1};
+    if (static_cast<size_t>(error.mark.line) < lines.size())
+      diagnostic.source_line = lines[error.mark.line];
+    diagnostic.message = "invalid YAML in the config file: " + error.msg;
+    diagnostics.push_back(std::move(diagnostic));
+  }
+  return config;
+}
+
+std::string preflight_role_for(const Config& config, const std::string& role_arn) {
+  for (const auto& access : config.aws.roles)
+    if (util::glob_match(access.role_pattern, role_arn)) return access.via;
+  return config.aws.preflight_role;
+}
+
+}  // namespace sp::config

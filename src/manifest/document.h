@@ -1,0 +1,55 @@
+// A manifest document: one parsed object of a manifest file, with what is
+// needed to turn any of its nodes back into a file, line and column.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+
+namespace sp::manifest {
+
+/// The text of one repository file, split into lines for diagnostics.
+struct SourceFile {
+  /// Path relative to the repository root, with `/` separators.
+  std::string path;
+  std::vector<std::string> lines;
+
+  /// Returns line `line` (1-based), or empty when out of range.
+  std::string line_text(int line) const;
+};
+
+enum class DocumentFormat { kKubernetes, kEcsTaskDefinition };
+
+struct Document {
+  std::shared_ptr<const SourceFile> file;
+  DocumentFormat format = DocumentFormat::kKubernetes;
+  /// The object itself: a Kubernetes object (a `List` item on its own) or a
+  /// bare task definition (unwrapped from describe output).
+  YAML::Node root;
+  /// Where the parsed text starts in the file: yaml-cpp marks are 0-based and
+  /// relative to the text it was given, so locate() adds these offsets.
+  int line_offset = 0;
+  int column_offset = 0;
+  /// The `# Source: <chart>/templates/<file>` comment Helm writes above each
+  /// rendered document; empty when absent.
+  std::string helm_source;
+
+  /// Returns the 1-based file position of `node`, or line 0 when the node
+  /// carries no mark.
+  SourceLocation locate(const YAML::Node& node) const;
+
+  /// Returns a document that shares this file but reads `text_root`, parsed
+  /// from a string whose first character sits at 0-based `line_offset` and
+  /// whose every line is shifted right by `column_offset` columns.
+  Document nested(YAML::Node text_root, int line_offset, int column_offset) const;
+};
+
+/// Builds a diagnostic at `location` with the source line filled in.
+Diagnostic make_diagnostic(Diagnostic::Severity severity, const SourceFile& file,
+                           SourceLocation location, std::string message);
+
+}  // namespace sp::manifest
