@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "util/edit_distance.h"
+#include "util/glob.h"
 
 namespace sp::report {
 namespace {
@@ -63,9 +64,9 @@ std::string describe_rule(const config::IgnoreRule& rule) {
 }
 
 bool rule_matches(const config::IgnoreRule& rule, const EdgeResult& result) {
-  if (!rule.file.empty() && !matches_wildcard(rule.file, result.edge.reference.location.file))
+  if (!rule.file.empty() && !util::glob_match(rule.file, result.edge.reference.location.file))
     return false;
-  if (!rule.secret.empty() && !matches_wildcard(rule.secret, result.edge.secret.id)) return false;
+  if (!rule.secret.empty() && !util::glob_match(rule.secret, result.edge.secret.id)) return false;
   if (!rule.verdict.empty() && rule.verdict != to_string(result.verdict)) return false;
   return true;
 }
@@ -101,28 +102,6 @@ std::set<Verdict> parse_verdict_list(std::string_view text) {
     text.remove_prefix(comma + 1);
   }
   return verdicts;
-}
-
-bool matches_wildcard(std::string_view pattern, std::string_view text) {
-  // Greedy match with backtracking to the last `*`, linear in practice.
-  size_t p = 0, t = 0;
-  size_t star = std::string_view::npos, star_text = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_text = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 std::vector<std::string> apply_ignores(std::vector<EdgeResult>& results,

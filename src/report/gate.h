@@ -29,15 +29,11 @@ Outcome classify(const Gate& gate, const EdgeResult& result);
 /// std::invalid_argument naming the invalid word and the closest verdict.
 std::set<Verdict> parse_verdict_list(std::string_view text);
 
-/// Returns true when `text` matches `pattern`, where `*` matches any run of
-/// characters, `/` included.
-bool matches_wildcard(std::string_view pattern, std::string_view text);
-
 /// Marks each non-ok result that an ignore rule matches by setting its
-/// ignored_reason. A rule matches when each of its non-empty fields (file,
-/// secret, verdict) matches. `today` is YYYY-MM-DD in UTC. Returns one notice
-/// per rule that does not apply: expired (after its `expires` day), with an
-/// invalid `expires`, or with no field to match on.
+/// ignored_reason. A rule matches when each of its non-empty fields matches:
+/// file and secret as `*` patterns, verdict exactly. `today` is YYYY-MM-DD in
+/// UTC. Returns one notice per rule that does not apply: expired (after its
+/// `expires` day), with an invalid `expires`, or with no field to match on.
 std::vector<std::string> apply_ignores(std::vector<EdgeResult>& results,
                                        const std::vector<config::IgnoreRule>& ignores,
                                        std::string_view today);

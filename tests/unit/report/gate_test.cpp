@@ -93,16 +93,6 @@ TEST_CASE("gate classifies outcomes", "[report]") {
   CHECK(sp::report::passes(gate, {denied}));
 }
 
-TEST_CASE("wildcard matching", "[report]") {
-  CHECK(sp::report::matches_wildcard("shop/*", "shop/stripe"));
-  CHECK(sp::report::matches_wildcard("*", ""));
-  CHECK(sp::report::matches_wildcard("deploy/*/api.*", "deploy/ecs/prod/api.taskdef.json"));
-  CHECK(sp::report::matches_wildcard("a*b*c", "aXbYbZc"));
-  CHECK_FALSE(sp::report::matches_wildcard("shop/*", "shopx/stripe"));
-  CHECK_FALSE(sp::report::matches_wildcard("shop/stripe", "shop/stripe2"));
-  CHECK_FALSE(sp::report::matches_wildcard("a*b", "acbd"));
-}
-
 TEST_CASE("ignore rules match file secret verdict", "[report]") {
   std::vector<EdgeResult> results = {
       make_result("deploy/ecs/api.json", 3, 1, Verdict::kDenied, "shop/legacy-1"),
