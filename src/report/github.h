@@ -1,0 +1,105 @@
+// The GitHub Actions channels: workflow-command annotations on stdout, the
+// job summary in $GITHUB_STEP_SUMMARY and step outputs in $GITHUB_OUTPUT.
+// Escaping follows actions/toolkit packages/core/src/command.ts; limits
+// follow actions/runner (see each constant).
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "report/atomic_file.h"
+#include "report/gate.h"
+#include "report/run.h"
+
+namespace sp::report::github {
+
+/// The runner attaches at most this many annotations of each type (error,
+/// warning, notice) per step (actions/runner ExecutionContext.AddIssue).
+inline constexpr int kMaxAnnotationsPerType = 10;
+
+/// The runner does not upload a step summary larger than 1 MiB
+/// (AttachmentSizeLimit in actions/runner).
+inline constexpr size_t kMaxStepSummaryBytes = 1024 * 1024;
+
+/// Returns true when GITHUB_ACTIONS is "true".
+bool running_in_github_actions();
+
+/// Escapes workflow-command data: `%`, CR and LF.
+std::string escape_data(std::string_view text);
+
+/// Escapes a workflow-command property value: as data, plus `:` and `,`.
+std::string escape_property(std::string_view text);
+
+/// Formats `::command name=value,...::data`. Properties with an empty value
+/// are left out, as the toolkit does. Escapes but does not redact.
+std::string format_command(std::string_view command,
+                           const std::vector<std::pair<std::string, std::string>>& properties,
+                           std::string_view data);
+
+/// Returns a fresh random token of 32 hex digits (for stop-commands).
+std::string random_token();
+
+/// Writes `text` (redacted) to `out` so that the runner runs no workflow
+/// command from it. Text in which a line starts with `::` or any line
+/// contains `::` or `##[` is wrapped in `::stop-commands::<random token>`
+/// and `::<token>::`. Other text is written unchanged.
+void write_untrusted(std::ostream& out, std::string_view text);
+
+struct AnnotationOptions {
+  /// Path of the JSON report, named in the line about annotations that did
+  /// not fit; empty when no report is written.
+  std::string report_path;
+  int max_per_type = kMaxAnnotationsPerType;
+};
+
+/// Writes one annotation per error diagnostic and per non-ok result: ::error
+/// for diagnostics and results that fail the gate, ::warning for warning
+/// diagnostics and warn_on verdicts, ::notice for ignored results. Errors
+/// come first: diagnostics, then failing results by file, line and column.
+/// Per type, annotations beyond `max_per_type` are left out and one plain log
+/// line says how many and where the full list is.
+void write_annotations(std::ostream& out, const RunReport& run, const Gate& gate,
+                       const AnnotationOptions& options);
+
+struct SummaryOptions {
+  std::string report_path;
+  /// Maximum size of the Markdown, in bytes, including what the summary file
+  /// already holds from this step.
+  size_t max_bytes = kMaxStepSummaryBytes;
+};
+
+/// Renders the job summary: heading, counts per verdict and one table of
+/// edges grouped by verdict (failing verdicts first). Untrusted text is
+/// escaped for Markdown and HTML and redacted. Rows that do not fit in
+/// `max_bytes` are left out and a note says how many and points at the
+/// report.
+std::string render_step_summary(const RunReport& run, const Gate& gate,
+                                const SummaryOptions& options);
+
+/// Escapes text for one GitHub-flavoured Markdown table cell.
+std::string escape_markdown_cell(std::string_view text);
+
+/// Renders the step outputs: one `name=count` line per verdict, `ignored`,
+/// `edges`, `passed` (true when the gate passed and no input error exists)
+/// and, when `report_path` is not empty, `report`. A value with a line break
+/// is written as a heredoc with a fresh random delimiter.
+std::string render_outputs(const RunReport& run, const std::string& report_path);
+
+/// Appends `text` to the file-command file at `path` ($GITHUB_OUTPUT or
+/// $GITHUB_STEP_SUMMARY). Throws ReportError.
+void append_to_file(const std::string& path, std::string_view text);
+
+/// Appends the job summary to $GITHUB_STEP_SUMMARY, keeping the file under
+/// the 1 MiB limit. Does nothing when the variable is unset. Throws
+/// ReportError.
+void write_step_summary(const RunReport& run, const Gate& gate, const std::string& report_path);
+
+/// Appends the step outputs to $GITHUB_OUTPUT. Does nothing when the
+/// variable is unset. Throws ReportError.
+void write_outputs(const RunReport& run, const std::string& report_path);
+
+}  // namespace sp::report::github

@@ -1,0 +1,217 @@
+// The job summary: Markdown appended to $GITHUB_STEP_SUMMARY.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "report/github.h"
+#include "util/log.h"
+#include "util/redaction.h"
+
+namespace sp::report::github {
+namespace {
+
+// Room kept for the truncation note when rows are left out.
+constexpr size_t kTruncationNoteReserve = 512;
+
+int outcome_rank(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kFail: return 0;
+    case Outcome::kWarn: return 1;
+    case Outcome::kIgnored: return 2;
+    case Outcome::kPass: return 3;
+  }
+  return 3;
+}
+
+std::string cell(std::string_view text) { return escape_markdown_cell(redaction::redact(text)); }
+
+std::string location_text(const SourceLocation& location, bool with_column) {
+  std::string text = location.file;
+  if (location.line > 0) {
+    text += ":" + std::to_string(location.line);
+    if (with_column && location.column > 0) text += ":" + std::to_string(location.column);
+  }
+  return text;
+}
+
+std::string chain_text(const RuntimeIdentity& identity) {
+  std::string chain;
+  for (const ChainStep& step : identity.chain) {
+    if (!chain.empty()) chain += " → ";
+    chain += step.step;
+    if (!step.location.file.empty()) chain += " (" + location_text(step.location, false) + ")";
+  }
+  return chain;
+}
+
+std::string verdict_text(const EdgeResult& result) {
+  std::string text(to_string(result.verdict));
+  if (result.ignored_reason) text += " (ignored: " + *result.ignored_reason + ")";
+  return text;
+}
+
+std::string edge_row(const EdgeResult& result) {
+  const PermissionEdge& edge = result.edge;
+  std::string secret = edge.secret.id;
+  if (!edge.secret.json_key.empty()) secret += " (JSON key " + edge.secret.json_key + ")";
+  std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
+  return "| " + cell(verdict_text(result)) + " | " +
+         cell(location_text(edge.reference.location, false)) + " | " + cell(secret) + " | " +
+         cell(principal) + " | " + cell(chain_text(edge.identity)) + " | " +
+         cell(to_string(result.layer)) + " | " + cell(result.fix) + " |\n";
+}
+
+std::string diagnostic_row(const Diagnostic& diagnostic) {
+  const char* severity = diagnostic.severity == Diagnostic::Severity::kError     ? "error"
+                         : diagnostic.severity == Diagnostic::Severity::kWarning ? "warning"
+                                                                                 : "note";
+  return "| " + std::string(severity) + " | " + cell(location_text(diagnostic.location, true)) +
+         " | " + cell(diagnostic.message) + " |\n";
+}
+
+std::string heading_and_counts(const RunReport& run, const Gate& gate) {
+  bool failed = !run.passed_gate || has_errors(run.diagnostics);
+  std::ostringstream text;
+  text << "## secret-preflight " << cell(run.mode) << ": " << (failed ? "failed" : "passed")
+       << "\n\n";
+  int failing = 0, warnings = 0, ignored = 0;
+  for (const EdgeResult& result : run.results) {
+    Outcome outcome = classify(gate, result);
+    failing += outcome == Outcome::kFail;
+    warnings += outcome == Outcome::kWarn;
+    ignored += outcome == Outcome::kIgnored;
+  }
+  text << run.results.size() << " permission edges: " << failing << " fail the gate, " << warnings
+       << " warn, " << ignored << " ignored.\n\n";
+  text << "| verdict | edges |\n| --- | ---: |\n";
+  for (const auto& [verdict, count] : count_verdicts(run.results))
+    text << "| " << to_string(verdict) << " | " << count << " |\n";
+  text << "| **total** | " << run.results.size() << " |\n\n";
+  return text.str();
+}
+
+// Appends rows while they fit in the budget. Returns false once a row did
+// not fit, after counting it and the rows after it as left out.
+class RowBudget {
+ public:
+  RowBudget(std::string& out, size_t max_bytes) : out_(out), max_bytes_(max_bytes) {}
+
+  bool append(const std::string& text) {
+    if (full_ || out_.size() + text.size() + kTruncationNoteReserve > max_bytes_) {
+      full_ = true;
+      ++left_out_;
+      return false;
+    }
+    out_ += text;
+    return true;
+  }
+
+  int left_out() const { return left_out_; }
+
+ private:
+  std::string& out_;
+  size_t max_bytes_;
+  bool full_ = false;
+  int left_out_ = 0;
+};
+
+}  // namespace
+
+std::string escape_markdown_cell(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\r':
+        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        out += "<br>";
+        break;
+      case '\n': out += "<br>"; break;
+      // Markdown syntax: code spans, emphasis, links, tables, strikethrough,
+      // math, headings, and the backslash itself.
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '|':
+      case '~': case '$': case '#': case '!':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_step_summary(const RunReport& run, const Gate& gate,
+                                const SummaryOptions& options) {
+  std::string out = heading_and_counts(run, gate);
+  RowBudget budget(out, options.max_bytes);
+
+  if (!run.diagnostics.empty()) {
+    out += "### Input problems\n\n| severity | location | message |\n| --- | --- | --- |\n";
+    for (const Diagnostic& diagnostic : run.diagnostics) budget.append(diagnostic_row(diagnostic));
+    out += "\n";
+  }
+
+  std::vector<EdgeResult> results = run.results;
+  sort_results(results);
+  std::stable_sort(results.begin(), results.end(), [&](const EdgeResult& a, const EdgeResult& b) {
+    int rank_a = outcome_rank(classify(gate, a)), rank_b = outcome_rank(classify(gate, b));
+    if (rank_a != rank_b) return rank_a < rank_b;
+    return a.verdict < b.verdict;
+  });
+  if (!results.empty()) {
+    out += "### Permission edges\n\n"
+           "| verdict | reference | secret | runtime identity | identity chain | layer | fix |\n"
+           "| --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const EdgeResult& result : results) budget.append(edge_row(result));
+    out += "\n";
+  }
+
+  if (!run.notices.empty()) {
+    out += "### Notices\n\n";
+    for (const std::string& notice : run.notices) budget.append("- " + cell(notice) + "\n");
+    out += "\n";
+  }
+
+  if (budget.left_out() > 0) {
+    std::string where = options.report_path.empty()
+                            ? "The JSON report lists every edge."
+                            : "The report file " + cell(options.report_path) +
+                                  " lists every edge.";
+    out += "**Truncated:** " + std::to_string(budget.left_out()) +
+           " more rows are not shown, because GitHub does not show a step summary larger "
+           "than 1 MiB. " + where + "\n";
+  }
+  return out;
+}
+
+void append_to_file(const std::string& path, std::string_view text) {
+  std::ofstream file(path, std::ios::app | std::ios::binary);
+  if (!file) throw ReportError("failed to open \"" + path + "\" for appending");
+  file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  file.flush();
+  if (!file) throw ReportError("failed to append to \"" + path + "\"");
+}
+
+void write_step_summary(const RunReport& run, const Gate& gate, const std::string& report_path) {
+  const char* path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (path == nullptr || *path == '\0') return;
+  struct stat info {};
+  size_t existing = ::stat(path, &info) == 0 ? static_cast<size_t>(info.st_size) : 0;
+  if (existing + kTruncationNoteReserve >= kMaxStepSummaryBytes) {
+    log::warning("the step summary file already holds " + std::to_string(existing) +
+                 " bytes, so the job summary is not written; the report lists every edge");
+    return;
+  }
+  SummaryOptions options{report_path, kMaxStepSummaryBytes - existing};
+  append_to_file(path, render_step_summary(run, gate, options));
+}
+
+}  // namespace sp::report::github
