@@ -1,0 +1,493 @@
+#!/usr/bin/python3
+"""Run the end-to-end cases in tests/cases against the product binary.
+
+For each case the harness starts the cloud emulator on the case's cloud/
+folder and runs `secret-preflight check` in the case's repo/ folder as a
+GitHub Actions job would. It compares the JSON report and the exit status
+with expected.json and scans every output for the case's secret values. It
+also checks that the offline `plan --format json` lists the same references.
+
+Usage:
+    /usr/bin/python3 tests/e2e/run_cases.py [--binary PATH] [--keep] [CASE ...]
+
+Prints one PASS or FAIL line per case and exits 1 when any case fails.
+Standard library only, so that Debian's /usr/bin/python3 runs it as is.
+"""
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CASES_DIR = os.path.join(REPO_ROOT, "tests", "cases")
+EMULATOR = os.path.join(REPO_ROOT, "tests", "emulator", "serve.py")
+PYTHON = "/usr/bin/python3"
+CANARY_PATTERN = re.compile(r"CANARY-[A-Za-z0-9_.-]+")
+# Values shorter than this are not scanned for, because they would match by
+# chance; every case value must contain a CANARY- marker anyway.
+MIN_SCANNED_LENGTH = 8
+EMULATOR_READY_SECONDS = 20
+
+
+class CaseFailure(Exception):
+    """Raised when a case cannot run to the end; the message is the reason."""
+
+
+class Deadline:
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def remaining(self, what):
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise CaseFailure(f"timed out before {what}")
+        return left
+
+
+# ---------------------------------------------------------------------------
+# Secret values planted in cloud/
+
+
+def _load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _unwrap_list(data, wrapper_key):
+    if isinstance(data, dict) and wrapper_key in data:
+        return data[wrapper_key]
+    return data if isinstance(data, list) else []
+
+
+def _string_leaves(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _string_leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _string_leaves(item)
+
+
+def _value_and_json_leaves(text):
+    """Yield a secret string and, when it is JSON, every string inside it."""
+    yield text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return
+    yield from _string_leaves(parsed)
+
+
+def _binary_values(encoded):
+    yield encoded
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return
+    yield from _value_and_json_leaves(decoded)
+
+
+def collect_secret_values(cloud_dir):
+    """Return every secret value the case's cloud/ folder holds.
+
+    Reads Secrets Manager values (SecretString, SecretBinary and other
+    versions' values), SSM parameter values and their history, and adds each
+    CANARY- token found inside them so that a partial leak is caught too.
+    """
+    values = set()
+    aws_dir = os.path.join(cloud_dir, "aws")
+
+    secrets_path = os.path.join(aws_dir, "secrets.json")
+    if os.path.exists(secrets_path):
+        for secret in _unwrap_list(_load_json(secrets_path), "SecretList"):
+            versions = [secret] + list((secret.get("Versions") or {}).values())
+            for version in versions:
+                if isinstance(version.get("SecretString"), str):
+                    values.update(_value_and_json_leaves(version["SecretString"]))
+                if isinstance(version.get("SecretBinary"), str):
+                    values.update(_binary_values(version["SecretBinary"]))
+
+    parameters_path = os.path.join(aws_dir, "parameters.json")
+    if os.path.exists(parameters_path):
+        for parameter in _unwrap_list(_load_json(parameters_path), "Parameters"):
+            versions = [parameter] + list(parameter.get("History") or [])
+            for version in versions:
+                if isinstance(version.get("Value"), str):
+                    values.update(_value_and_json_leaves(version["Value"]))
+
+    tokens = set()
+    for value in values:
+        tokens.update(CANARY_PATTERN.findall(value))
+    return {v for v in values | tokens if len(v) >= MIN_SCANNED_LENGTH}, values
+
+
+def check_values_are_canaries(all_values):
+    for value in sorted(all_values):
+        if "CANARY-" not in value:
+            raise CaseFailure(f"case error: secret value {value!r} in cloud/ has no CANARY- marker")
+
+
+def scan_for_secret_values(secret_values, outputs):
+    """Raise CaseFailure naming the first output that contains a secret value."""
+    for label, text in outputs:
+        for value in sorted(secret_values, key=len, reverse=True):
+            if value in text:
+                shown = CANARY_PATTERN.search(value)
+                marker = shown.group(0) if shown else value[:12] + "..."
+                raise CaseFailure(f"secret value {marker} leaked into {label}")
+
+
+def github_api_requests(request_log_path):
+    """Return the request-log lines for paths under /_github/api."""
+    if not os.path.exists(request_log_path):
+        return ""
+    lines = []
+    with open(request_log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                if "/_github/api" in line:
+                    lines.append(line)
+                continue
+            path = entry.get("path", "") if isinstance(entry, dict) else ""
+            if str(path).startswith("/_github/api") or (not path and "/_github/api" in line):
+                lines.append(line)
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Report comparison
+
+
+def _edge_key(edge):
+    reference = edge.get("reference") or {}
+    return (reference.get("file"), reference.get("line"))
+
+
+def _edge_label(edge):
+    file, line = _edge_key(edge)
+    secret_id = (edge.get("secret") or {}).get("id")
+    return f"{file}:{line} ({secret_id})"
+
+
+def _compare_fields(expected, actual, path, differences, label):
+    """Append a difference for each field listed in `expected` that `actual` lacks or changes."""
+    for name, expected_value in expected.items():
+        field = f"{path}.{name}" if path else name
+        if not isinstance(actual, dict) or name not in actual:
+            differences.append(f"{label}: {field} missing, expected {expected_value!r}")
+            continue
+        actual_value = actual[name]
+        if isinstance(expected_value, dict):
+            _compare_fields(expected_value, actual_value, field, differences, label)
+        elif actual_value != expected_value:
+            differences.append(f"{label}: {field} is {actual_value!r}, expected {expected_value!r}")
+
+
+def compare_edges(expected_edges, actual_edges):
+    """Return the differences between expected and reported edges, in file order.
+
+    Edges pair up by reference file and line, then by secret id. An expected
+    edge with no partner is missing, and a reported edge with none is extra.
+    """
+    differences = []
+    expected_by_key, actual_by_key = {}, {}
+    for edge in expected_edges:
+        expected_by_key.setdefault(_edge_key(edge), []).append(edge)
+    for edge in actual_edges:
+        actual_by_key.setdefault(_edge_key(edge), []).append(edge)
+
+    def sort_key(key):
+        return (str(key[0]), key[1] if isinstance(key[1], int) else -1)
+
+    for key in sorted(set(expected_by_key) | set(actual_by_key), key=sort_key):
+        expected_here = list(expected_by_key.get(key, []))
+        actual_here = list(actual_by_key.get(key, []))
+        pairs = []
+        for edge in list(expected_here):
+            secret_id = (edge.get("secret") or {}).get("id")
+            match = next((a for a in actual_here if (a.get("secret") or {}).get("id") == secret_id), None)
+            if match is not None:
+                pairs.append((edge, match))
+                expected_here.remove(edge)
+                actual_here.remove(match)
+        pairs.extend(zip(expected_here, actual_here))
+        for edge in expected_here[len(actual_here):]:
+            differences.append(f"missing edge {_edge_label(edge)}, expected verdict {edge.get('verdict')!r}")
+        for edge in actual_here[len(expected_here):]:
+            differences.append(f"extra edge {_edge_label(edge)} with verdict {edge.get('verdict')!r}")
+        for expected, actual in pairs:
+            _compare_fields(expected, actual, "", differences, _edge_label(expected))
+    return differences
+
+
+# ---------------------------------------------------------------------------
+# Processes
+
+
+def read_env_file(path):
+    env = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            name, value = line.split("=", 1)
+            env[name] = value
+    return env
+
+
+def base_environment(tmp_dir):
+    """Return a minimal environment without the caller's AWS, GitHub or proxy variables."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp_dir, "TMPDIR": tmp_dir,
+           "LANG": "C.UTF-8", "NO_PROXY": "127.0.0.1,localhost"}
+    return env
+
+
+class Emulator:
+    def __init__(self, cloud_dir, work_dir):
+        self.env_file = os.path.join(work_dir, "emulator.env")
+        self.request_log = os.path.join(work_dir, "emulator-requests.jsonl")
+        self.stdout_path = os.path.join(work_dir, "emulator.stdout")
+        self.stderr_path = os.path.join(work_dir, "emulator.stderr")
+        # Files rather than pipes, so that an emulator that keeps printing can
+        # never block on a full pipe.
+        self.stdout = open(self.stdout_path, "wb")
+        self.stderr = open(self.stderr_path, "wb")
+        self.process = subprocess.Popen(
+            [PYTHON, EMULATOR, cloud_dir, "--env-file", self.env_file, "--request-log", self.request_log],
+            stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=self.stderr,
+            env=base_environment(work_dir), cwd=work_dir)
+
+    def wait_ready(self, seconds):
+        """Wait for the emulator's ready line; raise CaseFailure when it exits or times out."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if "ready" in read_text(self.stdout_path) and os.path.exists(self.env_file):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise CaseFailure(f"emulator did not print its ready line within {seconds:.0f} s "
+                          f"(exit status {self.process.returncode}): {self.stderr_tail()}")
+
+    def stderr_tail(self):
+        self.stderr.flush()
+        with open(self.stderr_path, "rb") as f:
+            text = f.read().decode("utf-8", "replace").strip()
+        return text[-600:] if text else "no stderr output"
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.stdout.close()
+        self.stderr.close()
+
+
+def run_product(binary, args, cwd, env, timeout, stdout_path, stderr_path):
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        try:
+            completed = subprocess.run([binary] + args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                       stdout=out, stderr=err, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise CaseFailure(f"`secret-preflight {args[0]}` timed out after {timeout:.0f} s")
+    return completed.returncode
+
+
+def read_text(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def _last_line(text):
+    text = text.strip()
+    return text.splitlines()[-1][:300] if text else "no output"
+
+
+# ---------------------------------------------------------------------------
+# One case
+
+
+def run_case(case_dir, binary, work_dir, timeout):
+    """Run one case; return a list of differences (empty when it passes)."""
+    deadline = Deadline(timeout)
+    expected = _load_json(os.path.join(case_dir, "expected.json"))
+    repo_dir = os.path.join(case_dir, "repo")
+    cloud_dir = os.path.join(case_dir, "cloud")
+    scanned_values, all_values = collect_secret_values(cloud_dir)
+    check_values_are_canaries(all_values)
+
+    emulator = Emulator(cloud_dir, work_dir)
+    try:
+        emulator.wait_ready(min(EMULATOR_READY_SECONDS, deadline.remaining("the emulator started")))
+        emulator_env = read_env_file(emulator.env_file)
+
+        outputs_dir = os.path.join(work_dir, "outputs")
+        os.makedirs(outputs_dir)
+        report_path = os.path.join(outputs_dir, "report.json")
+        summary_path = os.path.join(outputs_dir, "step-summary.md")
+        github_output_path = os.path.join(outputs_dir, "github-output.txt")
+        for path in (summary_path, github_output_path):
+            open(path, "w").close()
+
+        env = base_environment(work_dir)
+        env.update(emulator_env)
+        env.setdefault("GITHUB_RUN_ID", "4242")
+        env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_STEP_SUMMARY": summary_path,
+                    "GITHUB_OUTPUT": github_output_path, "GITHUB_WORKSPACE": repo_dir,
+                    "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_NAME": "pull_request"})
+        stdout_path = os.path.join(work_dir, "check.stdout")
+        stderr_path = os.path.join(work_dir, "check.stderr")
+        status = run_product(binary, ["check", "--report", report_path], repo_dir, env,
+                             deadline.remaining("`check` ran"), stdout_path, stderr_path)
+    finally:
+        emulator.stop()
+
+    differences = []
+    if status != expected["exit_status"]:
+        differences.append(f"exit status {status}, expected {expected['exit_status']} "
+                           f"(stderr: {_last_line(read_text(stderr_path))})")
+
+    report_text = read_text(report_path)
+    if not report_text:
+        differences.append(f"no report written to {report_path} "
+                           f"(stderr: {_last_line(read_text(stderr_path))})")
+    else:
+        try:
+            report = json.loads(report_text)
+            differences.extend(compare_edges(expected["edges"], report.get("edges", [])))
+        except ValueError as error:
+            differences.append(f"report is not valid JSON: {error}")
+
+    outputs = [("stdout", read_text(stdout_path)), ("stderr", read_text(stderr_path)),
+               ("the report", report_text), ("the step summary", read_text(summary_path)),
+               ("GITHUB_OUTPUT", read_text(github_output_path)),
+               ("GitHub API requests", github_api_requests(emulator.request_log))]
+    for name in sorted(os.listdir(outputs_dir)):
+        path = os.path.join(outputs_dir, name)
+        if path not in (report_path, summary_path, github_output_path):
+            outputs.append((f"output file {name}", read_text(path)))
+    try:
+        scan_for_secret_values(scanned_values, outputs)
+    except CaseFailure as failure:
+        differences.insert(0, str(failure))
+
+    differences.extend(check_plan(binary, repo_dir, work_dir, expected, deadline))
+    return differences
+
+
+def check_plan(binary, repo_dir, work_dir, expected, deadline):
+    """Run `plan --format json` offline and compare its references with expected.json."""
+    stdout_path = os.path.join(work_dir, "plan.stdout")
+    stderr_path = os.path.join(work_dir, "plan.stderr")
+    status = run_product(binary, ["plan", "--format", "json"], repo_dir, base_environment(work_dir),
+                         deadline.remaining("`plan` ran"), stdout_path, stderr_path)
+    text = read_text(stdout_path)
+    try:
+        plan = json.loads(text)
+    except ValueError:
+        return [f"plan --format json printed no JSON (exit status {status}, "
+                f"stderr: {_last_line(read_text(stderr_path))})"]
+
+    def references(edges):
+        return {(e.get("reference", {}).get("file"), e.get("reference", {}).get("line"),
+                 (e.get("secret") or {}).get("id")) for e in edges}
+
+    expected_refs = references(expected["edges"])
+    planned_refs = references(plan.get("edges", []))
+    differences = []
+    for file, line, secret_id in sorted(expected_refs - planned_refs, key=str):
+        differences.append(f"plan leaves out {file}:{line} ({secret_id})")
+    for file, line, secret_id in sorted(planned_refs - expected_refs, key=str):
+        differences.append(f"plan lists unexpected {file}:{line} ({secret_id})")
+    return differences
+
+
+# ---------------------------------------------------------------------------
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description="Run secret-preflight's end-to-end cases.")
+    parser.add_argument("cases", nargs="*", metavar="CASE",
+                        help="case folder names under tests/cases (default: all)")
+    parser.add_argument("--binary", default=os.path.join(REPO_ROOT, "build", "secret-preflight"),
+                        help="secret-preflight binary to test (default: build/secret-preflight)")
+    parser.add_argument("--cases-dir", default=CASES_DIR, help="folder that holds the cases")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds allowed for one case, emulator start included (default: 60)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder with each case's outputs and print its path")
+    parser.add_argument("--verbose", action="store_true", help="print every difference, not only the first")
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    args = parse_arguments(argv)
+    binary = os.path.abspath(args.binary)
+    names = args.cases or sorted(n for n in os.listdir(args.cases_dir)
+                                 if os.path.isfile(os.path.join(args.cases_dir, n, "expected.json")))
+    problems = []
+    if not os.access(binary, os.X_OK):
+        problems.append(f"binary not found or not executable: {binary} "
+                        "(build it: cmake -S . -B build && cmake --build build --target secret-preflight)")
+    if not os.path.exists(EMULATOR):
+        problems.append(f"emulator not found: {EMULATOR}")
+    unknown = [n for n in names if not os.path.isdir(os.path.join(args.cases_dir, n))]
+    if unknown:
+        problems.append("unknown case: " + ", ".join(unknown))
+    if problems:
+        for problem in problems:
+            print(f"ERROR {problem}")
+        return 1
+
+    tmp_root = tempfile.mkdtemp(prefix="secret-preflight-e2e-")
+    if args.keep:
+        print(f"outputs kept in {tmp_root}")
+    failures = 0
+    for name in names:
+        work_dir = os.path.join(tmp_root, name)
+        os.makedirs(work_dir)
+        started = time.monotonic()
+        try:
+            differences = run_case(os.path.join(args.cases_dir, name), binary, work_dir, args.timeout)
+        except CaseFailure as failure:
+            differences = [str(failure)]
+        elapsed = time.monotonic() - started
+        if differences:
+            failures += 1
+            more = f" (+{len(differences) - 1} more)" if len(differences) > 1 and not args.verbose else ""
+            print(f"FAIL {name} [{elapsed:.1f} s]: {differences[0]}{more}", flush=True)
+            if args.verbose:
+                for difference in differences[1:]:
+                    print(f"     {difference}")
+        else:
+            print(f"PASS {name} [{elapsed:.1f} s]", flush=True)
+
+    if not args.keep:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+    print(f"{len(names) - failures} of {len(names)} cases passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
