@@ -19,7 +19,7 @@ struct Gate {
   std::set<Verdict> warn_on{Verdict::kInconclusive, Verdict::kUnresolved};
 };
 
-/// How the gate treats one result. A verdict in both sets fails.
+/// The gate's treatment of one result. A verdict in both sets fails.
 enum class Outcome { kPass, kWarn, kFail, kIgnored };
 
 Outcome classify(const Gate& gate, const EdgeResult& result);

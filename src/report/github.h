@@ -1,7 +1,7 @@
 // The GitHub Actions channels: workflow-command annotations on stdout, the
 // job summary in $GITHUB_STEP_SUMMARY and step outputs in $GITHUB_OUTPUT.
-// Escaping follows actions/toolkit packages/core/src/command.ts; limits
-// follow actions/runner (see each constant).
+// Escaping follows actions/toolkit packages/core/src/command.ts, and the
+// limits come from actions/runner (each constant names its source).
 #pragma once
 
 #include <cstddef>
@@ -44,9 +44,9 @@ std::string format_command(std::string_view command,
 std::string random_token();
 
 /// Writes `text` (redacted) to `out` so that the runner runs no workflow
-/// command from it. Text in which a line starts with `::` or any line
-/// contains `::` or `##[` is wrapped in `::stop-commands::<random token>`
-/// and `::<token>::`. Other text is written unchanged.
+/// command from it. Text that contains `::` or `##[` is wrapped in
+/// `::stop-commands::<random token>` and `::<token>::`, and other text is
+/// written unchanged.
 void write_untrusted(std::ostream& out, std::string_view text);
 
 struct AnnotationOptions {
@@ -60,23 +60,23 @@ struct AnnotationOptions {
 /// for diagnostics and results that fail the gate, ::warning for warning
 /// diagnostics and warn_on verdicts, ::notice for ignored results. Errors
 /// come first: diagnostics, then failing results by file, line and column.
-/// Per type, annotations beyond `max_per_type` are left out and one plain log
-/// line says how many and where the full list is.
+/// Per type, annotations beyond `max_per_type` are left out, and one plain log
+/// line states how many and where the full list is.
 void write_annotations(std::ostream& out, const RunReport& run, const Gate& gate,
                        const AnnotationOptions& options);
 
 struct SummaryOptions {
   std::string report_path;
-  /// Maximum size of the Markdown, in bytes, including what the summary file
-  /// already holds from this step.
+  /// Maximum size of the Markdown in bytes, counting what the summary file
+  /// already contains from this step.
   size_t max_bytes = kMaxStepSummaryBytes;
 };
 
 /// Renders the job summary: heading, counts per verdict and one table of
 /// edges grouped by verdict (failing verdicts first). Untrusted text is
 /// escaped for Markdown and HTML and redacted. Rows that do not fit in
-/// `max_bytes` are left out and a note says how many and points at the
-/// report.
+/// `max_bytes` are left out, and a closing note states how many and points at
+/// the report.
 std::string render_step_summary(const RunReport& run, const Gate& gate,
                                 const SummaryOptions& options);
 

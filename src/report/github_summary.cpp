@@ -206,8 +206,9 @@ void write_step_summary(const RunReport& run, const Gate& gate, const std::strin
   struct stat info {};
   size_t existing = ::stat(path, &info) == 0 ? static_cast<size_t>(info.st_size) : 0;
   if (existing + kTruncationNoteReserve >= kMaxStepSummaryBytes) {
-    log::warning("the step summary file already holds " + std::to_string(existing) +
-                 " bytes, so the job summary is not written; the report lists every edge");
+    log::warning("the job summary was not written, because the step summary file already "
+                 "contains " + std::to_string(existing) +
+                 " bytes of the 1 MiB limit; the JSON report lists every edge");
     return;
   }
   SummaryOptions options{report_path, kMaxStepSummaryBytes - existing};

@@ -101,8 +101,8 @@ void write_identity(Writer& writer, const RuntimeIdentity& identity) {
 
 // The provider's message is kept, redacted like every other string. It comes
 // from a failed call, which returned no secret value. It names the principal,
-// action, resource and policy type (AWS access-denied messages carry ARNs
-// only), which the report holds already, and it is the evidence for `layer`.
+// action, resource and, for AWS, the policy type. The report contains those
+// already, and the message is the evidence for `layer`.
 void write_provider_error(Writer& writer, const ProviderError& error) {
   writer.Key("provider_error");
   writer.StartObject();
