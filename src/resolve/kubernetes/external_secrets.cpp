@@ -1,0 +1,321 @@
+#include "resolve/kubernetes/external_secrets.h"
+
+#include "resolve/aws/arn.h"
+#include "resolve/kubernetes/service_account_identity.h"
+#include "resolve/placeholder.h"
+#include "util/yaml_node.h"
+
+namespace sp::resolve::kubernetes {
+namespace {
+
+using util::child;
+using util::child_text;
+
+/// What a store contributes to every edge read through it.
+struct StoreAccess {
+  /// "SecretsManager" or "ParameterStore"; empty when the store is unknown.
+  std::string service;
+  std::string region;
+  std::string prefix;
+  IdentityResult identity;
+  std::vector<std::string> assumptions;
+  /// False for stores of other providers, whose entries are skipped here.
+  bool aws = true;
+};
+
+// Base credentials of a store (ESO providers/v1/aws/auth/auth.go): the
+// ServiceAccount of auth.jwt, static keys of auth.secretRef, or the
+// controller's own identity when there is no auth.
+IdentityResult resolve_base(const ObjectIndex& index, const config::Config& config,
+                            const KubeObject& store, const YAML::Node& auth,
+                            const std::string& external_secret_namespace) {
+  YAML::Node account_ref = child(child(auth, "jwt"), "serviceAccountRef");
+  if (account_ref.IsMap()) {
+    // A SecretStore's ServiceAccount is in the store's namespace; a
+    // ClusterSecretStore's is in serviceAccountRef.namespace, else in the
+    // ExternalSecret's namespace.
+    std::string ns = store.kubernetes_namespace;
+    if (store.kind == "ClusterSecretStore") {
+      ns = child_text(account_ref, "namespace");
+      if (ns.empty()) ns = external_secret_namespace;
+    }
+    return resolve_irsa(index, config, ns, child_text(account_ref, "name"));
+  }
+  IdentityResult base;
+  if (child(auth, "secretRef").IsDefined()) {
+    base.unresolved_reason = store.display() +
+                             " authenticates with access keys from a Kubernetes Secret "
+                             "(auth.secretRef), whose principal the manifests cannot show";
+    return base;
+  }
+  base.identity.mechanism = IdentityMechanism::kControllerIdentity;
+  const std::string& role = config.kubernetes.external_secrets_controller_role_arn;
+  if (role.empty()) {
+    base.unresolved_reason = store.display() +
+                             " has no auth, so the External Secrets controller reads with its own "
+                             "identity; set kubernetes.external_secrets.controller_role_arn in " +
+                             config_file_name(config);
+    return base;
+  }
+  base.identity.principal = role;
+  base.identity.chain.push_back(ChainStep{"External Secrets controller role (config)",
+                                          config.kubernetes.external_secrets_location});
+  return base;
+}
+
+// Each additionalRoles entry is assumed in order, then `role` last; the
+// runtime identity is the last role of that chain.
+void apply_role_chain(const manifest::Document& document, const YAML::Node& aws,
+                      IdentityResult& result) {
+  std::vector<YAML::Node> roles;
+  YAML::Node additional = child(aws, "additionalRoles");
+  if (additional.IsSequence())
+    for (const auto& role : additional) roles.push_back(role);
+  if (util::has_text(child(aws, "role"))) roles.push_back(child(aws, "role"));
+  if (roles.empty()) return;
+
+  RuntimeIdentity& identity = result.identity;
+  bool base_known = !identity.principal.empty();
+  if (!base_known && !result.unresolved_reason.empty()) {
+    // The last role still decides what the read may do, so the edge can be
+    // probed; only the base's right to assume it stays unchecked.
+    result.assumptions.push_back("base identity unknown: " + result.unresolved_reason);
+    result.unresolved_reason.clear();
+  }
+  for (const auto& role : roles) {
+    std::string arn = util::scalar_text(role);
+    std::string placeholder = find_placeholder(arn);
+    if (!placeholder.empty()) {
+      result.unresolved_reason = placeholder_reason("role", arn, placeholder);
+    } else if (!aws::is_role_arn(arn)) {
+      result.unresolved_reason = "role \"" + arn + "\" is not an IAM role ARN; write the full ARN";
+    }
+    if (!identity.principal.empty()) identity.assumed_before.push_back(identity.principal);
+    identity.principal = arn;
+    identity.chain.push_back(make_step(document, role, "AssumeRole " + arn));
+  }
+}
+
+StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config,
+                          const KubeObject& external_secret, const YAML::Node& store_ref) {
+  StoreAccess access;
+  std::string name = child_text(store_ref, "name");
+  std::string kind = child_text(store_ref, "kind");
+  if (kind.empty()) kind = "SecretStore";
+  const KubeObject* store = index.find(kind, external_secret.kubernetes_namespace, name);
+  if (!store) {
+    std::string display = kind == "ClusterSecretStore"
+                              ? kind + " " + name
+                              : kind + " " + external_secret.kubernetes_namespace + "/" + name;
+    access.identity.unresolved_reason =
+        display + " is not in the scanned manifests; scan the manifests that create it";
+    return access;
+  }
+  YAML::Node aws = child(child(child(store->node(), "spec"), "provider"), "aws");
+  if (!aws.IsMap()) {
+    access.aws = false;
+    return access;
+  }
+  const manifest::Document& document = *store->document;
+  access.service = child_text(aws, "service");
+  if (access.service != "SecretsManager" && access.service != "ParameterStore") {
+    access.identity.unresolved_reason =
+        store->display() + " uses AWS service \"" + access.service +
+        "\", which secret-preflight does not probe; expected SecretsManager or ParameterStore";
+    access.service.clear();
+    return access;
+  }
+  access.region = child_text(aws, "region");
+  access.prefix = child_text(aws, "prefix");
+  access.identity = resolve_base(index, config, *store, child(aws, "auth"),
+                                 external_secret.kubernetes_namespace);
+  apply_role_chain(document, aws, access.identity);
+  YAML::Node metadata = child(store->node(), "metadata");
+  access.identity.identity.chain.insert(access.identity.identity.chain.begin(),
+                                        make_step(document, metadata, store->display()));
+  if (!store->namespace_assumption().empty())
+    access.assumptions.push_back(store->namespace_assumption());
+  if (access.region.empty()) {
+    if (config.aws.region.empty()) {
+      access.identity.unresolved_reason = store->display() +
+                                          " sets no region; set spec.provider.aws.region or "
+                                          "aws.region in " + config_file_name(config);
+    } else {
+      access.region = config.aws.region;
+      access.assumptions.push_back("region " + access.region + " of " + store->display() +
+                                   " taken from aws.region in the config file");
+    }
+  }
+  return access;
+}
+
+/// One remote read named by an ExternalSecret entry.
+struct EntryRead {
+  YAML::Node value;  // the node whose position the reference takes
+  std::string kind;
+  std::string path;
+  YAML::Node ref;    // remoteRef / extract / find mapping
+  YAML::Node store_ref;
+};
+
+class ExternalSecretResolver {
+ public:
+  ExternalSecretResolver(const ObjectIndex& index, ResolveContext& context, const KubeObject& object)
+      : index_(index), context_(context), object_(object), document_(*object.document) {}
+
+  void resolve() {
+    YAML::Node spec = child(object_.node(), "spec");
+    default_store_ = child(spec, "secretStoreRef");
+    YAML::Node data = child(spec, "data");
+    if (data.IsSequence()) {
+      for (size_t i = 0; i < data.size(); ++i) resolve_data(data[i], i);
+    }
+    YAML::Node data_from = child(spec, "dataFrom");
+    if (data_from.IsSequence()) {
+      for (size_t i = 0; i < data_from.size(); ++i) resolve_data_from(data_from[i], i);
+    }
+  }
+
+ private:
+  void resolve_data(const YAML::Node& entry, size_t i) {
+    YAML::Node remote = child(entry, "remoteRef");
+    YAML::Node key = child(remote, "key");
+    if (!util::has_text(key)) return;
+    std::string name = child_text(entry, "secretKey");
+    read_value({key, "external-secret-data",
+                "spec.data[" + (name.empty() ? std::to_string(i) : name) + "].remoteRef.key", remote,
+                store_override(entry)});
+  }
+
+  void resolve_data_from(const YAML::Node& entry, size_t i) {
+    std::string prefix = "spec.dataFrom[" + std::to_string(i) + "]";
+    YAML::Node extract = child(entry, "extract");
+    // v1alpha1 wrote dataFrom entries as a bare {key: ...}.
+    if (!extract.IsMap() && util::has_text(child(entry, "key"))) {
+      read_value({child(entry, "key"), "external-secret-data-from", prefix + ".key", entry,
+                  store_override(entry)});
+      return;
+    }
+    if (util::has_text(child(extract, "key"))) {
+      read_value({child(extract, "key"), "external-secret-data-from", prefix + ".extract.key",
+                  extract, store_override(entry)});
+      return;
+    }
+    YAML::Node find = child(entry, "find");
+    if (find.IsMap()) read_find({find, "external-secret-find", prefix + ".find", find, store_override(entry)});
+  }
+
+  YAML::Node store_override(const YAML::Node& entry) {
+    YAML::Node store = child(child(entry, "sourceRef"), "storeRef");
+    return store.IsMap() ? store : default_store_;
+  }
+
+  void read_value(const EntryRead& read) {
+    StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
+    if (!access.aws) return;
+    std::string key = read.value.Scalar();
+    std::string version = child_text(read.ref, "version");
+    std::string property = child_text(read.ref, "property");
+    bool fetch_metadata = child_text(read.ref, "metadataPolicy") == "Fetch";
+    PermissionEdge edge = start_edge(read, access);
+    SecretTarget& secret = edge.secret;
+    secret.id = access.prefix + key;
+    if (auto arn = aws::parse_arn(key)) secret.account = arn->account;
+    if (access.service.empty()) {
+      // The store is unknown, so is what the key names.
+    } else if (access.service == "ParameterStore") {
+      // ESO reads parameters with GetParameter and WithDecryption, the
+      // version appended as <name>:<version>.
+      secret.service = "ssm";
+      secret.parameter_selector = version;
+      edge.operation = fetch_metadata ? "ssm:ListTagsForResource" : "ssm:GetParameter";
+    } else {
+      secret.service = "secretsmanager";
+      if (version.starts_with("uuid/")) {
+        secret.version_id = version.substr(5);
+      } else {
+        secret.version_stage = version.empty() ? "AWSCURRENT" : version;
+      }
+      edge.operation = fetch_metadata ? "secretsmanager:DescribeSecret" : "secretsmanager:GetSecretValue";
+    }
+    if (access.service.empty()) {
+      secret.json_key = property;
+    } else if (fetch_metadata) {
+      if (!property.empty()) edge.assumptions.push_back("property \"" + property + "\" names a tag (metadataPolicy Fetch)");
+    } else {
+      secret.json_key = property;
+    }
+    std::string placeholder = find_placeholder(key);
+    if (!placeholder.empty() && edge.unresolved_reason.empty())
+      edge.unresolved_reason = placeholder_reason("remoteRef key", key, placeholder);
+    context_.edges.push_back(std::move(edge));
+  }
+
+  // dataFrom.find lists secrets and reads every match, so the edges are the
+  // list and batch-read calls (ESO providers/v1/aws); a probe may report
+  // them inconclusive where it cannot list.
+  void read_find(const EntryRead& read) {
+    StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
+    if (!access.aws) return;
+    std::string path = child_text(read.ref, "path");
+    std::string pattern = child_text(child(read.ref, "name"), "regexp");
+    std::vector<std::string> operations;
+    std::string service;
+    if (access.service == "ParameterStore") {
+      service = "ssm";
+      operations = {path.empty() ? "ssm:DescribeParameters" : "ssm:GetParametersByPath"};
+    } else {
+      service = "secretsmanager";
+      operations = {"secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"};
+    }
+    for (const auto& operation : operations) {
+      PermissionEdge edge = start_edge(read, access);
+      edge.secret.service = service;
+      edge.secret.id = path.empty() ? "*" : access.prefix + path;
+      edge.operation = operation;
+      std::string selector = pattern.empty() ? "" : " with names matching \"" + pattern + "\"";
+      edge.assumptions.push_back("dataFrom.find lists secrets" + selector +
+                                 " and reads every match; the identity needs " + operation +
+                                 " on all of them");
+      context_.edges.push_back(std::move(edge));
+    }
+  }
+
+  PermissionEdge start_edge(const EntryRead& read, const StoreAccess& access) {
+    PermissionEdge edge;
+    edge.reference = make_reference(document_, read.value, read.kind, read.path);
+    edge.secret.region = access.region;
+    edge.secret.account = context_.config.aws.account;
+    edge.identity = access.identity.identity;
+    YAML::Node metadata = child(object_.node(), "metadata");
+    edge.identity.chain.insert(edge.identity.chain.begin(),
+                               make_step(document_, metadata, object_.display()));
+    edge.unresolved_reason = access.identity.unresolved_reason;
+    if (!object_.namespace_assumption().empty()) edge.assumptions.push_back(object_.namespace_assumption());
+    edge.assumptions.insert(edge.assumptions.end(), access.assumptions.begin(), access.assumptions.end());
+    edge.assumptions.insert(edge.assumptions.end(), access.identity.assumptions.begin(),
+                            access.identity.assumptions.end());
+    note_helm_source(document_, edge);
+    return edge;
+  }
+
+  const ObjectIndex& index_;
+  ResolveContext& context_;
+  const KubeObject& object_;
+  const manifest::Document& document_;
+  YAML::Node default_store_;
+};
+
+}  // namespace
+
+void resolve_external_secrets(const ObjectIndex& index, ResolveContext& context) {
+  for (const KubeObject& object : index.objects()) {
+    if (object.kind != "ExternalSecret" || !object.api_version.starts_with("external-secrets.io/"))
+      continue;
+    ExternalSecretResolver(index, context, object).resolve();
+  }
+  // NOTE: ClusterExternalSecret is not expanded; its namespace selectors need
+  // the cluster's namespaces, which the manifests do not list.
+}
+
+}  // namespace sp::resolve::kubernetes

@@ -1,0 +1,32 @@
+// Where each workload kind keeps its pod spec, and which ServiceAccount the
+// pod runs as.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "resolve/kubernetes/object_index.h"
+
+namespace sp::resolve::kubernetes {
+
+struct PodTemplate {
+  const KubeObject* owner = nullptr;
+  YAML::Node spec;
+  YAML::Node metadata;
+  /// serviceAccountName, else the deprecated serviceAccount, else "default",
+  /// as the API server's v1 conversion and ServiceAccount admission apply it.
+  std::string service_account;
+  /// The field that named the ServiceAccount; undefined when defaulted.
+  YAML::Node service_account_node;
+};
+
+/// Returns the pod template of a Pod, Deployment, StatefulSet, DaemonSet,
+/// ReplicaSet, ReplicationController, Job, CronJob or PodTemplate, or nullopt
+/// for other kinds and for objects without a pod spec.
+std::optional<PodTemplate> find_pod_template(const KubeObject& object);
+
+/// True for a Deployment, StatefulSet, DaemonSet or ReplicaSet without
+/// spec.selector: a kustomize patch, meaningful only merged with its base.
+bool is_kustomize_patch(const KubeObject& object);
+
+}  // namespace sp::resolve::kubernetes
