@@ -84,7 +84,7 @@ std::string heading_and_counts(const RunReport& run, const Gate& gate) {
     warnings += outcome == Outcome::kWarn;
     ignored += outcome == Outcome::kIgnored;
   }
-  text << run.results.size() << " permission edges: " << failing << " fail the gate, " << warnings
+  text << run.results.size() << (run.results.size() == 1 ? " permission edge: " : " permission edges: ") << failing << " fail the gate, " << warnings
        << " warn, " << ignored << " ignored.\n\n";
   text << "| verdict | edges |\n| --- | ---: |\n";
   for (const auto& [verdict, count] : count_verdicts(run.results))

@@ -79,7 +79,8 @@ void write_group(std::ostream& out, const std::vector<EdgeResult>& results, cons
 }
 
 std::string summary_line(const RunReport& run, const Gate& gate) {
-  std::string line = std::to_string(run.results.size()) + " permission edges";
+  std::string line = std::to_string(run.results.size()) +
+                     (run.results.size() == 1 ? " permission edge" : " permission edges");
   std::string counts;
   for (const auto& [verdict, count] : count_verdicts(run.results)) {
     if (count == 0) continue;

@@ -54,6 +54,7 @@ TEST_CASE("text report colours verdicts", "[report]") {
   sp::report::write_text_report(out, run, Gate{}, {true, false});
   CHECK(out.str().find("\033[31mdenied [identity-policy]\033[0m") != std::string::npos);
   CHECK(out.str().find("\033[1mFailing the gate (1):\033[0m") != std::string::npos);
+  CHECK(out.str().find("\n1 permission edge: 1 denied; gate failed\n") != std::string::npos);
 }
 
 TEST_CASE("text report passes with no edges", "[report]") {
