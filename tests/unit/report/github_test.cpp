@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "report/github.h"
@@ -250,4 +255,39 @@ TEST_CASE("outputs fail when input errors exist", "[report]") {
   RunReport run;
   run.diagnostics.push_back({});
   CHECK(github::render_outputs(run, "").find("passed=false\n") != std::string::npos);
+}
+
+TEST_CASE("file commands append to env paths", "[report]") {
+  std::string dir = std::filesystem::temp_directory_path() /
+                    ("sp-report-github-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string output_path = dir + "/output";
+  std::string summary_path = dir + "/summary";
+  {
+    std::ofstream existing(output_path);
+    existing << "earlier=1\n";
+  }
+  setenv("GITHUB_OUTPUT", output_path.c_str(), 1);
+  setenv("GITHUB_STEP_SUMMARY", summary_path.c_str(), 1);
+
+  RunReport run;
+  run.mode = "plan";
+  run.results = {make_result("a.json", 1, 1, Verdict::kOk)};
+  github::write_outputs(run, "out/report.json");
+  github::write_step_summary(run, Gate{}, "out/report.json");
+
+  std::ifstream output_file(output_path);
+  std::stringstream output;
+  output << output_file.rdbuf();
+  CHECK(starts_with(output.str(), "earlier=1\nok=1\n"));
+  CHECK(output.str().find("\nreport=out/report.json\n") != std::string::npos);
+
+  std::ifstream summary_file(summary_path);
+  std::stringstream summary;
+  summary << summary_file.rdbuf();
+  CHECK(starts_with(summary.str(), "## secret-preflight plan: passed\n"));
+
+  unsetenv("GITHUB_OUTPUT");
+  unsetenv("GITHUB_STEP_SUMMARY");
+  std::filesystem::remove_all(dir);
 }
