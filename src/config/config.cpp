@@ -10,6 +10,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "util/edit_distance.h"
 #include "util/glob.h"
@@ -382,6 +383,7 @@ Config load_config(const std::string& root, const std::string& path,
   buffer << stream.rdbuf();
   std::string text = buffer.str();
   std::vector<std::string> lines = split_lines(text);
+  size_t first_new = diagnostics.size();
   try {
     ConfigReader(path, lines, diagnostics).read(YAML::Load(text), config);
   } catch (const YAML::Exception& error) {
@@ -392,6 +394,12 @@ Config load_config(const std::string& root, const std::string& path,
     diagnostic.message = "invalid YAML in the config file: " + error.msg;
     diagnostics.push_back(std::move(diagnostic));
   }
+  // Unknown keys are found before values are checked; report in file order.
+  std::stable_sort(diagnostics.begin() + static_cast<std::ptrdiff_t>(first_new), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.location.line, a.location.column) <
+                            std::tie(b.location.line, b.location.column);
+                   });
   return config;
 }
 

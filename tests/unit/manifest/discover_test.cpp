@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "manifest/discover.h"
+
+namespace fs = std::filesystem;
+using sp::Diagnostic;
+
+namespace {
+
+/// A fresh folder under the system temp folder, removed at scope exit.
+class TempRepository {
+ public:
+  TempRepository() {
+    static int count = 0;
+    root_ = fs::temp_directory_path() /
+            ("sp-discover-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  ~TempRepository() { fs::remove_all(root_); }
+
+  void write(const std::string& path, const std::string& text = "kind: x\n") {
+    fs::create_directories((root_ / path).parent_path());
+    std::ofstream(root_ / path) << text;
+  }
+  std::string root() const { return root_.string(); }
+  fs::path path() const { return root_; }
+
+ private:
+  fs::path root_;
+};
+
+}  // namespace
+
+TEST_CASE("Discovery finds manifests and skips tool folders", "[manifest]") {
+  TempRepository repository;
+  repository.write("deploy/app.yaml");
+  repository.write("deploy/task.json");
+  repository.write("deploy/notes.txt");
+  repository.write("k8s/b.yml");
+  repository.write(".git/config.yaml");
+  repository.write("node_modules/x/a.yaml");
+  repository.write("build-resolve/a.yaml");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(repository.root(), {}, diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/app.yaml", "deploy/task.json", "k8s/b.yml"});
+  CHECK(diagnostics.empty());
+}
+
+TEST_CASE("Unrendered Helm chart is skipped with a warning", "[manifest]") {
+  TempRepository repository;
+  repository.write("charts/shop/Chart.yaml", "apiVersion: v2\nname: shop\n");
+  repository.write("charts/shop/values.yaml", "image: x\n");
+  repository.write("charts/shop/templates/deployment.yaml", "{{- if .Values.x }}\n");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(repository.root(), {}, diagnostics);
+  CHECK(files == std::vector<std::string>{"charts/shop/Chart.yaml", "charts/shop/values.yaml"});
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].severity == Diagnostic::Severity::kWarning);
+  CHECK(diagnostics[0].location.file == "charts/shop/Chart.yaml");
+  CHECK(diagnostics[0].message ==
+        "skipped unrendered Helm chart \"charts/shop\": its templates are not YAML; render them "
+        "with `helm template` and scan the output");
+}
+
+TEST_CASE("Symlinks outside the root are not followed", "[manifest]") {
+  TempRepository repository;
+  TempRepository elsewhere;
+  repository.write("deploy/app.yaml");
+  elsewhere.write("outside.yaml");
+  fs::path outside = elsewhere.path() / "outside.yaml";
+  fs::create_symlink(outside, repository.path() / "deploy/link.yaml");
+  fs::create_directory_symlink(repository.path() / "deploy", repository.path() / "loop");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(repository.root(), {}, diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/app.yaml"});
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].message ==
+        "skipped symlink \"deploy/link.yaml\": its target is outside the repository root");
+}
+
+TEST_CASE("Explicit paths narrow the walk", "[manifest]") {
+  TempRepository repository;
+  repository.write("deploy/a.yaml");
+  repository.write("other/b.yaml");
+  repository.write("other/c.conf");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(
+      repository.root(), {"deploy", "other/c.conf", "missing"}, diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/a.yaml", "other/c.conf"});
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].message ==
+        "manifest path \"missing\" not found under the repository root; check the path argument");
+}
