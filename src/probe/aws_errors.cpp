@@ -182,7 +182,10 @@ std::string strip_message_tail(std::string_view message) {
   // "on resource: arn:..." names the resource and stays; a tail after a
   // policy phrase names the denying policy and goes.
   while (arn_tail != std::string::npos) {
-    bool names_resource = arn_tail >= 11 && text.compare(arn_tail - 11, 11, " on resource") == 0;
+    constexpr std::string_view kOnResource = " on resource";
+    bool names_resource = arn_tail >= kOnResource.size() &&
+                          std::string_view(text).substr(arn_tail - kOnResource.size(),
+                                                        kOnResource.size()) == kOnResource;
     if (!names_resource) {
       auto end = text.find(' ', arn_tail + 2);
       text.erase(arn_tail, end == std::string::npos ? std::string::npos : end - arn_tail);

@@ -256,6 +256,12 @@ KeyCheck check_json_key(std::string& value, const std::string& key) {
     if (document.HasParseError()) check = KeyCheck::kNotJson;
     else if (!document.IsObject()) check = KeyCheck::kNotObject;
     else check = document.HasMember(key.c_str()) ? KeyCheck::kPresent : KeyCheck::kMissing;
+    // Each field is registered too, so a leaked single field is redacted as well.
+    if (document.IsObject())
+      for (const auto& member : document.GetObject())
+        if (member.value.IsString())
+          redaction::register_value(
+              std::string_view(member.value.GetString(), member.value.GetStringLength()));
   }
   wipe(value);
   return check;

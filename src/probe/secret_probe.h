@@ -32,8 +32,8 @@ Classification probe_secret(const PermissionEdge& edge, const ProbeCall& call,
 
 enum class KeyCheck { kPresent, kMissing, kNotJson, kNotObject };
 
-/// Parses `value` as JSON in place, looks for the top-level `key`, then
-/// wipes `value`. Parse errors are reported only as kNotJson, so nothing of
+/// Parses `value` as JSON in place, looks for the top-level `key`, registers
+/// every top-level string field with redaction, then wipes `value`. Parse errors are reported only as kNotJson, so nothing of
 /// the value is quoted.
 KeyCheck check_json_key(std::string& value, const std::string& key);
 

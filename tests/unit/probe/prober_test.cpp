@@ -1,0 +1,196 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "../auth/fake_transport.h"
+#include "probe/prober.h"
+#include "probe/secret_probe.h"
+#include "util/redaction.h"
+
+using sp::Verdict;
+using sp::testing::FakeTransport;
+using sp::testing::respond;
+
+namespace {
+
+const std::string kCanary = "canary-value-7f3a9";
+
+struct Env {
+  Env() {
+    setenv("CI_TOKEN_FOR_PROBE", "header.eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIn0.sig", 1);
+    setenv("AWS_ENDPOINT_URL", "https://127.0.0.1:9", 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_SESSION_TOKEN");
+  }
+};
+
+sp::PermissionEdge edge(const std::string& operation, const std::string& service, const std::string& id,
+                        const std::string& key = "") {
+  sp::PermissionEdge edge;
+  edge.operation = operation;
+  edge.secret.service = service;
+  edge.secret.id = id;
+  edge.secret.region = "us-east-1";
+  edge.secret.json_key = key;
+  edge.identity.principal = "arn:aws:iam::111122223333:role/shop-api-exec";
+  return edge;
+}
+
+sp::probe::ProbeOptions options() {
+  sp::probe::ProbeOptions options;
+  options.token_env = "CI_TOKEN_FOR_PROBE";
+  options.base_delay_seconds = 0.001;
+  options.run_id = "7";
+  return options;
+}
+
+// Answers STS with credentials and the data plane by X-Amz-Target.
+FakeTransport::Handler cloud(std::function<sp::http::Response(const std::string&, const std::string&)> data) {
+  return [data](const sp::http::Request& request) {
+    std::string target = sp::testing::header_of(request, "X-Amz-Target");
+    if (target.empty())
+      return respond(200, sp::testing::sts_credentials_xml("AssumeRoleWithWebIdentity", "ASIARUN",
+                                                           "runtime-secret-key", "runtime-token"));
+    return data(target, request.body);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("probe reads secret and checks the key", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string& target, const std::string& body) {
+    CHECK(target == "secretsmanager.GetSecretValue");
+    CHECK(body == R"({"SecretId":"shop/stripe","VersionStage":"AWSCURRENT"})");
+    return respond(200, R"({"Name":"shop/stripe","SecretString":"{\"api_key\":\")" + kCanary + R"(\"}"})");
+  }));
+  auto with_key = edge("secretsmanager:GetSecretValue", "secretsmanager", "shop/stripe", "api_key");
+  with_key.secret.version_stage = "AWSCURRENT";
+  auto missing_key = with_key;
+  missing_key.secret.json_key = "password";
+  auto results = sp::probe::probe_edges({with_key, missing_key}, options(), transport);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].verdict == Verdict::kOk);
+  CHECK(results[1].verdict == Verdict::kKeyMissing);
+  CHECK(results[1].message ==
+        "secretsmanager:GetSecretValue on secret shop/stripe as shop-api-exec returned JSON without "
+        "the top-level key \"password\"");
+  for (const auto& result : results) {
+    CHECK(result.message.find(kCanary) == std::string::npos);
+    CHECK(result.fix.find(kCanary) == std::string::npos);
+  }
+  CHECK(sp::redaction::redact(kCanary) == "***");
+  // One STS exchange for both edges of the same identity.
+  int exchanges = 0;
+  for (const auto& request : transport.requests())
+    if (sp::testing::header_of(request, "X-Amz-Target").empty()) ++exchanges;
+  CHECK(exchanges == 1);
+}
+
+TEST_CASE("probe maps a denial with layer and fix", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(400, R"({"__type":"AccessDeniedException","Message":"User: x is not authorized to perform: secretsmanager:GetSecretValue on resource: shop/stripe because no resource-based policy allows the secretsmanager:GetSecretValue action"})",
+                   {{"x-amzn-requestid", "req-9"}});
+  }));
+  auto results = sp::probe::probe_edges({edge("secretsmanager:GetSecretValue", "secretsmanager", "shop/stripe")},
+                                        options(), transport);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kResourcePolicy);
+  REQUIRE(results[0].provider_error);
+  CHECK(results[0].provider_error->code == "AccessDeniedException");
+  CHECK(results[0].provider_error->request_id == "req-9");
+}
+
+TEST_CASE("probe retries throttling then gives inconclusive", "[probe]") {
+  Env env;
+  int calls = 0;
+  FakeTransport transport(cloud([&](const std::string&, const std::string&) {
+    ++calls;
+    return respond(400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
+  }));
+  auto results = sp::probe::probe_edges({edge("ssm:GetParameter", "ssm", "/ci/token")}, options(), transport);
+  CHECK(calls == 3);
+  CHECK(results[0].verdict == Verdict::kInconclusive);
+}
+
+TEST_CASE("GetParameters InvalidParameters is not-found", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string& target, const std::string& body) {
+    CHECK(target == "AmazonSSM.GetParameters");
+    CHECK(body == R"({"Names":["/ci/token:3"],"WithDecryption":true})");
+    return respond(200, R"({"Parameters":[],"InvalidParameters":["/ci/token:3"]})");
+  }));
+  auto with_selector = edge("ssm:GetParameters", "ssm", "/ci/token");
+  with_selector.secret.parameter_selector = "3";
+  auto results = sp::probe::probe_edges({with_selector}, options(), transport);
+  CHECK(results[0].verdict == Verdict::kNotFound);
+}
+
+TEST_CASE("unresolved edges are passed through", "[probe]") {
+  Env env;
+  FakeTransport transport([](const sp::http::Request&) { return respond(500, ""); });
+  auto unresolved = edge("secretsmanager:GetSecretValue", "secretsmanager", "x");
+  unresolved.unresolved_reason = "ServiceAccount shop/api has no role annotation";
+  auto results = sp::probe::probe_edges({unresolved}, options(), transport);
+  CHECK(results[0].verdict == Verdict::kUnresolved);
+  CHECK(results[0].message == "ServiceAccount shop/api has no role annotation");
+  CHECK(transport.requests().empty());
+}
+
+TEST_CASE("passed deadline gives inconclusive, never ok", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(200, R"({"SecretString":"x"})");
+  }));
+  auto opts = options();
+  opts.deadline_seconds = 1e-9;
+  auto results = sp::probe::probe_edges({edge("secretsmanager:GetSecretValue", "secretsmanager", "s")}, opts,
+                                        transport);
+  CHECK(results[0].verdict == Verdict::kInconclusive);
+}
+
+TEST_CASE("unprobed operations are inconclusive", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(500, ""); }));
+  auto results = sp::probe::probe_edges({edge("secretsmanager:ListSecrets", "secretsmanager", "shop/*")},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kInconclusive);
+  CHECK(results[0].message.find("is not probed yet") != std::string::npos);
+}
+
+TEST_CASE("operator comparison notes operator access", "[probe]") {
+  Env env;
+  setenv("AWS_ACCESS_KEY_ID", "AKIAOPERATOR", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "operator-secret-key", 1);
+  FakeTransport transport([](const sp::http::Request& request) {
+    std::string target = sp::testing::header_of(request, "X-Amz-Target");
+    std::string authorization = sp::testing::header_of(request, "Authorization");
+    if (target.empty())
+      return respond(200, sp::testing::sts_credentials_xml("AssumeRoleWithWebIdentity", "ASIARUN",
+                                                           "runtime-secret-key", "runtime-token"));
+    if (authorization.find("AKIAOPERATOR") != std::string::npos) return respond(200, R"({"SecretString":"v"})");
+    return respond(400, R"({"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."})");
+  });
+  auto results = sp::probe::probe_edges({edge("secretsmanager:GetSecretValue", "secretsmanager", "s")},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kNotFound);
+  CHECK(results[0].operator_note == "operator can read, runtime identity cannot");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+TEST_CASE("JSON key check wipes the buffer", "[probe]") {
+  std::string value = R"({"user":"u","password":"p"})";
+  CHECK(sp::probe::check_json_key(value, "password") == sp::probe::KeyCheck::kPresent);
+  CHECK(value.empty());
+  value = "plain text secret";
+  CHECK(sp::probe::check_json_key(value, "password") == sp::probe::KeyCheck::kNotJson);
+  value = "[1,2]";
+  CHECK(sp::probe::check_json_key(value, "password") == sp::probe::KeyCheck::kNotObject);
+  value = R"({"user":"u"})";
+  CHECK(sp::probe::check_json_key(value, "password") == sp::probe::KeyCheck::kMissing);
+}
