@@ -199,7 +199,7 @@ std::string strip_message_tail(std::string_view message) {
 Classification classify_probe_error(const ProviderError& error, const FixContext& context,
                                     bool deadline_reached) {
   Classification result;
-  const std::string what = context.operation + " on " + secret_noun(context.secret) + " as " +
+  const std::string attempted = context.operation + " on " + secret_noun(context.secret) + " as " +
                            role_name(context.role_arn);
   const std::string& code = error.code;
 
@@ -210,12 +210,12 @@ Classification classify_probe_error(const ProviderError& error, const FixContext
     if (kms && (layer == Layer::kUnknown || layer == Layer::kResourcePolicy)) layer = Layer::kKmsKeyPolicy;
     result.verdict = Verdict::kDenied;
     result.layer = layer;
-    result.message = what + " was denied: " + describe_error(error);
+    result.message = attempted + " was denied: " + describe_error(error);
     result.fix = denied_fix(layer, context, kms);
   } else if (code == "ResourceNotFoundException" || code == "ParameterNotFound" ||
              code == "ParameterVersionNotFound") {
     result.verdict = Verdict::kNotFound;
-    result.message = what + " found nothing: " + describe_error(error);
+    result.message = attempted + " found nothing: " + describe_error(error);
     result.fix = "Create " + secret_noun(context.secret) + " in " + context.secret.region +
                  (context.secret.account.empty() ? "" : " (account " + context.secret.account + ")") +
                  ", or fix the name, version or region in the reference.";
@@ -223,7 +223,7 @@ Classification classify_probe_error(const ProviderError& error, const FixContext
              (contains_ci(error.message, "marked for deletion") ||
               contains_ci(error.message, "scheduled for deletion"))) {
     result.verdict = Verdict::kDisabled;
-    result.message = what + " failed because the secret is scheduled for deletion";
+    result.message = attempted + " failed because the secret is scheduled for deletion";
     result.fix = "Restore " + secret_noun(context.secret) +
                  " with secretsmanager:RestoreSecret, or point the reference at another secret.";
   } else if (code == "DecryptionFailure" || code == "InvalidKeyId" ||
@@ -234,23 +234,23 @@ Classification classify_probe_error(const ProviderError& error, const FixContext
     // the stored value is unreadable for every identity: the secret is
     // disabled in effect, not denied to this role.
     result.verdict = Verdict::kDisabled;
-    result.message = what + " failed because the KMS key could not decrypt it: " + describe_error(error);
+    result.message = attempted + " failed because the KMS key could not decrypt it: " + describe_error(error);
     result.fix = "Enable the KMS key that encrypts " + policy_resource(context.secret) +
                  " (or cancel its deletion), or re-encrypt the secret with a usable key.";
   } else if (code == "ValidationException" || code == "InvalidParameterException") {
     result.verdict = Verdict::kNotFound;
-    result.message = what + " was rejected as invalid: " + describe_error(error);
+    result.message = attempted + " was rejected as invalid: " + describe_error(error);
     result.fix = "Fix the name, version id or label of " + secret_noun(context.secret) +
                  " in the reference.";
   } else if (is_session_auth_error(code)) {
     result.verdict = Verdict::kInconclusive;
-    result.message = what + " failed because AWS did not accept the probe's session: " +
+    result.message = attempted + " failed because AWS did not accept the probe's session: " +
                      describe_error(error) + "; this says nothing about the secret";
     result.fix = "Rerun; if it persists, check the runner's clock and the STS endpoint.";
   } else {
     result.verdict = Verdict::kInconclusive;
     std::string reason = deadline_reached ? "the run deadline passed; last error " : "";
-    result.message = what + " gave no clean answer" +
+    result.message = attempted + " returned no usable result" +
                      (auth::is_retryable(error) && !deadline_reached ? " after retries" : "") + ": " +
                      reason + describe_error(error);
     result.fix = deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
@@ -286,7 +286,7 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
                                         const FixContext& context, const std::string& audience) {
   Classification result;
   const std::string& role = failure.hop.role_arn;
-  const std::string how = failure.hop.web_identity ? "sts:AssumeRoleWithWebIdentity" : "sts:AssumeRole";
+  const std::string sts_action = failure.hop.web_identity ? "sts:AssumeRoleWithWebIdentity" : "sts:AssumeRole";
   if (!failure.token_error.empty()) {
     result.verdict = failure.token_error_transient ? Verdict::kInconclusive : Verdict::kIdentityUnavailable;
     result.message = "the CI could not become " + role + ": " + failure.token_error;
@@ -305,7 +305,7 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
   }
   const ProviderError& error = *failure.error;
   const std::string cause = describe_error(error);
-  result.message = "the CI could not become " + role + " (" + how + "): " + cause +
+  result.message = "the CI could not become " + role + " (" + sts_action + "): " + cause +
                    "; this says nothing about " + secret_noun(context.secret);
   if (auth::is_retryable(error) || failure.deadline_reached) {
     result.verdict = Verdict::kInconclusive;

@@ -69,8 +69,8 @@ std::vector<std::string> strings_of(const rapidjson::Value& value) {
   return out;
 }
 
-// What the platform presents: principal type and value, and the request's
-// condition keys (lowercase names).
+// The principal the platform presents, the actions it calls, and the
+// request's condition keys (lowercase names) with their values.
 struct Presented {
   std::string principal_type;  // "Federated" or "Service"
   std::string principal;

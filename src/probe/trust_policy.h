@@ -19,7 +19,7 @@ namespace sp::probe {
 struct TrustCheck {
   enum class Outcome { kAdmitted, kNotAdmitted, kNotChecked };
   Outcome outcome = Outcome::kNotChecked;
-  /// Why the edge was not checked, or what the policy lacks.
+  /// Reason the edge was not checked, or the permission the policy lacks.
   std::string note;
   /// On kNotAdmitted: the statement to add to the trust policy.
   std::string statement;

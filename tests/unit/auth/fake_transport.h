@@ -1,4 +1,4 @@
-// An in-memory HttpTransport for unit tests: a handler answers each request,
+// An in-memory HttpTransport for unit tests: a handler returns the response to each request,
 // and every request is recorded.
 #pragma once
 

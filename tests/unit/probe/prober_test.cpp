@@ -46,7 +46,7 @@ sp::probe::ProbeOptions options() {
   return options;
 }
 
-// Answers STS with credentials and the data plane by X-Amz-Target.
+// Returns credentials for STS calls and routes data-plane calls by X-Amz-Target.
 FakeTransport::Handler cloud(std::function<sp::http::Response(const std::string&, const std::string&)> data) {
   return [data](const sp::http::Request& request) {
     std::string target = sp::testing::header_of(request, "X-Amz-Target");
