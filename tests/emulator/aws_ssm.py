@@ -46,7 +46,7 @@ def _find(world, arn, name, region, account_id):
     return None
 
 
-def _select(parameter, selector, original):
+def _select(parameter, selector):
     if selector is None:
         return parameter.latest()
     if selector.isdigit():
@@ -113,7 +113,7 @@ def _authorize(context, action, reference):
 
 
 def _render(context, parameter, selector, with_decryption):
-    version = _select(parameter, selector, parameter.name)
+    version = _select(parameter, selector)
     value = version.value
     if parameter.type == "SecureString":
         if with_decryption:

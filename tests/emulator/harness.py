@@ -7,7 +7,6 @@ import os
 import ssl
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,6 @@ import sigv4
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 PYTHON = "/usr/bin/python3"
-START_TIMEOUT_SECONDS = 20
 
 
 class RunningEmulator:
@@ -124,15 +122,6 @@ def sign(endpoint, body, headers, credentials, service, region, now=None):
     )
     del signed["Host"]
     return signed
-
-
-def wait_until(predicate, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def cli_env(emulator, credentials=None):

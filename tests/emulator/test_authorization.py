@@ -110,7 +110,7 @@ class AuthorizationTest(unittest.TestCase):
                                           "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
         self.assertTrue(self.decide(caller, "secretsmanager:GetSecretValue", SECRET, resource_policy=resource_policy).allowed)
 
-    def test_account_root_in_resource_policy_does_not_grant_alone(self):
+    def test_account_root_needs_identity_allow(self):
         caller = session(self.world, "no-trust")
         resource_policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
                                           "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
