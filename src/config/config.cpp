@@ -23,7 +23,8 @@ const std::regex kRegionPattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$");
 const std::regex kAccountPattern("^[0-9]{12}$");
 // The EKS pod identity webhook's check for role ARNs.
 const std::regex kRoleArnPattern(R"(^arn:aws[a-z0-9-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$)");
-const std::regex kRolePatternPattern(R"(^arn:aws[a-z0-9-*]*:iam::[0-9*]{1,12}:role/[\w+=,.@/*-]+$)");
+const std::regex kRolePatternPattern(
+    R"(^arn:aws[a-z0-9-*]*:iam::[0-9*]{1,12}:role/[\w+=,.@/*-]+$)");
 const std::regex kDatePattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
 
 /// Walks the parsed file, filling Config and adding a diagnostic for every
@@ -38,7 +39,8 @@ class ConfigReader {
   void read(const YAML::Node& root, Config& config) {
     if (!root || root.IsNull()) return;
     if (!expect_map(root, "the config file")) return;
-    for (const auto& [key, value] : entries(root, "", {"version", "aws", "kubernetes", "ignores"})) {
+    for (const auto& [key, value] :
+         entries(root, "", {"version", "aws", "kubernetes", "ignores"})) {
       if (key == "version") read_version(value);
       if (key == "aws") read_aws(value, config.aws);
       if (key == "kubernetes") read_kubernetes(value, config.kubernetes);
@@ -84,8 +86,10 @@ class ConfigReader {
          entries(node, "aws",
                  {"region", "account", "audience", "session_policy", "preflight_role", "roles"})) {
       std::string name = "aws." + key;
-      if (key == "region") aws.region = matching(value, name, kRegionPattern, "an AWS region such as us-east-1");
-      if (key == "account") aws.account = matching(value, name, kAccountPattern, "a 12-digit AWS account ID");
+      if (key == "region")
+        aws.region = matching(value, name, kRegionPattern, "an AWS region such as us-east-1");
+      if (key == "account")
+        aws.account = matching(value, name, kAccountPattern, "a 12-digit AWS account ID");
       if (key == "audience") aws.audience = required_text(value, name);
       if (key == "session_policy") aws.session_policy = boolean(value, name, aws.session_policy);
       if (key == "preflight_role") aws.preflight_role = role_arn(value, name);
@@ -125,9 +129,9 @@ class ConfigReader {
 
   void read_kubernetes(const YAML::Node& node, KubernetesSettings& kubernetes) {
     if (!expect_map(node, "kubernetes")) return;
-    for (const auto& [key, value] :
-         entries(node, "kubernetes",
-                 {"default_namespace", "cluster", "pod_identity_associations", "external_secrets"})) {
+    for (const auto& [key, value] : entries(
+             node, "kubernetes",
+             {"default_namespace", "cluster", "pod_identity_associations", "external_secrets"})) {
       if (key == "default_namespace")
         kubernetes.default_namespace = required_text(value, "kubernetes.default_namespace");
       if (key == "cluster") read_cluster(value, kubernetes);
@@ -161,9 +165,9 @@ class ConfigReader {
       if (!expect_map(item, name)) continue;
       PodIdentityAssociation association;
       association.location = locate(item);
-      for (const auto& [key, value] :
-           entries(item, name,
-                   {"namespace", "service_account", "role_arn", "target_role_arn", "session_policy"})) {
+      for (const auto& [key, value] : entries(
+               item, name,
+               {"namespace", "service_account", "role_arn", "target_role_arn", "session_policy"})) {
         std::string field = name + "." + key;
         if (key == "namespace") association.kubernetes_namespace = required_text(value, field);
         if (key == "service_account") association.service_account = required_text(value, field);
@@ -321,10 +325,10 @@ class ConfigReader {
   }
 
   void invalid(const YAML::Node& node, const std::string& name, const std::string& expected) {
-    std::string shown = "value";
-    if (node.IsScalar()) shown = "value \"" + node.Scalar() + "\"";
-    if (node.IsNull()) shown = "empty value";
-    report(node, "invalid " + shown + " for \"" + name + "\": " + expected);
+    std::string value_text = "value";
+    if (node.IsScalar()) value_text = "value \"" + node.Scalar() + "\"";
+    if (node.IsNull()) value_text = "empty value";
+    report(node, "invalid " + value_text + " for \"" + name + "\": " + expected);
   }
 
   void missing(const YAML::Node& item, const std::string& key, const std::string& name) {
@@ -343,7 +347,8 @@ class ConfigReader {
   void report(const YAML::Node& node, std::string message) {
     Diagnostic diagnostic;
     diagnostic.location = locate(node);
-    if (diagnostic.location.line >= 1 && static_cast<size_t>(diagnostic.location.line) <= lines_.size())
+    if (diagnostic.location.line >= 1 &&
+        static_cast<size_t>(diagnostic.location.line) <= lines_.size())
       diagnostic.source_line = lines_[diagnostic.location.line - 1];
     diagnostic.message = std::move(message);
     diagnostics_.push_back(std::move(diagnostic));

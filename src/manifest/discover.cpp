@@ -32,8 +32,8 @@ bool is_inside(const fs::path& canonical_root, const fs::path& path) {
   std::error_code error;
   fs::path target = fs::weakly_canonical(path, error);
   if (error) return false;
-  auto mismatch = std::mismatch(canonical_root.begin(), canonical_root.end(), target.begin(),
-                                target.end());
+  auto mismatch =
+      std::mismatch(canonical_root.begin(), canonical_root.end(), target.begin(), target.end());
   return mismatch.first == canonical_root.end();
 }
 
@@ -44,8 +44,8 @@ class Walker {
 
   void add_file(const fs::path& path) {
     if (fs::is_symlink(path) && !is_inside(canonical_root_, path)) {
-      warn(path, "skipped symlink \"" + relative(path) +
-                     "\": its target is outside the repository root");
+      warn(path,
+           "skipped symlink \"" + relative(path) + "\": its target is outside the repository root");
       return;
     }
     files_.insert(relative(path));

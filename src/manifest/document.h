@@ -30,8 +30,8 @@ struct Document {
   /// The object itself: a Kubernetes object (a `List` item on its own) or a
   /// bare task definition (unwrapped from describe output).
   YAML::Node root;
-  /// Where the parsed text starts in the file: yaml-cpp marks are 0-based and
-  /// relative to the text it was given, so locate() adds these offsets.
+  /// 0-based position in the file of the parsed text's start. yaml-cpp marks
+  /// are 0-based and relative to the text it was given, so locate() adds these.
   int line_offset = 0;
   int column_offset = 0;
   /// The `# Source: <chart>/templates/<file>` comment Helm writes above each

@@ -30,8 +30,7 @@ bool is_json_path(const std::string& path) { return path.ends_with(".json"); }
 
 bool is_marker_line(const std::string& line, std::string_view marker) {
   if (!line.starts_with(marker)) return false;
-  return line.size() == marker.size() || line[marker.size()] == ' ' ||
-         line[marker.size()] == '\t';
+  return line.size() == marker.size() || line[marker.size()] == ' ' || line[marker.size()] == '\t';
 }
 
 /// One `---`-separated document of a YAML stream, as text whose first line is
@@ -86,7 +85,8 @@ bool looks_like_task_definition(const YAML::Node& node) {
 
 class DocumentCollector {
  public:
-  DocumentCollector(Document base, std::vector<Document>& out) : base_(std::move(base)), out_(out) {}
+  DocumentCollector(Document base, std::vector<Document>& out)
+      : base_(std::move(base)), out_(out) {}
 
   void collect(const YAML::Node& node) {
     if (!node || node.IsNull()) return;
@@ -105,7 +105,8 @@ class DocumentCollector {
       YAML::Node items = util::child(node, "items");
       if (!items.IsSequence()) return;
       for (const auto& item : items)
-        if (item.IsMap() && !util::child_text(item, "kind").empty()) add(item, DocumentFormat::kKubernetes);
+        if (item.IsMap() && !util::child_text(item, "kind").empty())
+          add(item, DocumentFormat::kKubernetes);
       return;
     }
     add(node, DocumentFormat::kKubernetes);
@@ -180,7 +181,8 @@ std::vector<Document> load_yaml(const std::shared_ptr<SourceFile>& file,
     try {
       DocumentCollector(base, documents).collect(YAML::Load(chunk.text));
     } catch (const YAML::Exception& error) {
-      int line = error.mark.is_null() ? chunk.first_line + 1 : error.mark.line + chunk.first_line + 1;
+      int line =
+          error.mark.is_null() ? chunk.first_line + 1 : error.mark.line + chunk.first_line + 1;
       int column = error.mark.is_null() ? 0 : error.mark.column + 1;
       diagnostics.push_back(parse_error(*file, line, column, "invalid YAML: " + error.msg));
     }
@@ -204,12 +206,13 @@ void check_duplicate_keys(const Document& document, const YAML::Node& node,
       SourceLocation location = document.locate(entry.first);
       auto [first, inserted] = seen.emplace(entry.first.Scalar(), location);
       if (!inserted) {
-        diagnostics.push_back(make_diagnostic(
-            Severity::kError, *document.file, location,
-            "duplicate key \"" + entry.first.Scalar() + "\" (first at line " +
-                std::to_string(first->second.line) + ", again at line " +
-                std::to_string(location.line) + "); yaml-cpp reads only one of them, so remove "
-                "or merge the other"));
+        diagnostics.push_back(
+            make_diagnostic(Severity::kError, *document.file, location,
+                            "duplicate key \"" + entry.first.Scalar() + "\" (first at line " +
+                                std::to_string(first->second.line) + ", again at line " +
+                                std::to_string(location.line) +
+                                "); yaml-cpp reads only one of them, so remove "
+                                "or merge the other"));
       }
     }
     check_duplicate_keys(document, entry.second, diagnostics);

@@ -15,8 +15,8 @@ namespace sp::manifest {
 /// own) and ECS task definitions (bare, wrapped in `{"taskDefinition": ...}`
 /// as `describe-task-definition` writes, or in arrays of either). Documents
 /// that are neither, and empty documents, are dropped without a diagnostic.
-/// A document that fails to parse adds an error with its position and the
-/// other documents still load; a duplicate mapping key adds an error naming
+/// A document that fails to parse adds an error with its position, and the
+/// other documents still load. A duplicate mapping key adds an error naming
 /// both lines.
 std::vector<Document> load_manifest_text(const std::string& path, const std::string& text,
                                          std::vector<Diagnostic>& diagnostics);

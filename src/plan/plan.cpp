@@ -17,20 +17,18 @@ auto identity_key(const PermissionEdge& edge) {
   return std::tie(edge.reference.location.file, edge.reference.location.line,
                   edge.reference.location.column, edge.reference.kind, edge.operation,
                   identity.provider, identity.principal, identity.mechanism,
-                  identity.assumed_before, identity.kubernetes_namespace,
-                  identity.service_account, identity.session_policy, secret.provider,
-                  secret.service, secret.id, secret.region, secret.account, secret.json_key,
-                  secret.version_stage, secret.version_id, secret.parameter_selector,
-                  edge.unresolved_reason);
+                  identity.assumed_before, identity.kubernetes_namespace, identity.service_account,
+                  identity.session_policy, secret.provider, secret.service, secret.id,
+                  secret.region, secret.account, secret.json_key, secret.version_stage,
+                  secret.version_id, secret.parameter_selector, edge.unresolved_reason);
 }
 
 }  // namespace
 
 std::vector<PermissionEdge> build_plan(std::vector<PermissionEdge> edges) {
-  std::stable_sort(edges.begin(), edges.end(),
-                   [](const PermissionEdge& a, const PermissionEdge& b) {
-                     return order_key(a) < order_key(b);
-                   });
+  std::stable_sort(
+      edges.begin(), edges.end(),
+      [](const PermissionEdge& a, const PermissionEdge& b) { return order_key(a) < order_key(b); });
   std::vector<PermissionEdge> plan;
   for (auto& edge : edges) {
     // Duplicates share the order key, so they sit in one run after sorting.

@@ -28,7 +28,7 @@ ChainStep make_step(const manifest::Document& document, const YAML::Node& node, 
 SecretReference make_reference(const manifest::Document& document, const YAML::Node& node,
                                std::string kind, std::string path);
 
-/// Returns the `unresolved_reason` for a value that still holds
+/// Returns the `unresolved_reason` for a value that still contains
 /// `placeholder`, naming the field.
 std::string placeholder_reason(const std::string& field, const std::string& value,
                                const std::string& placeholder);

@@ -11,15 +11,15 @@ namespace {
 // Ordered from the most specific form to the loosest, so the reported text
 // is the whole placeholder (`${X}` rather than `$X`).
 const std::array<std::regex, 10> kPlaceholderPatterns = {
-    std::regex(R"(\{\{.*?\}\})"),                // Helm, ecspresso, Jinja expressions
-    std::regex(R"(\{%.*?%\})"),                  // Jinja statements
-    std::regex(R"(\$\{[^}]*\})"),                // ${VAR}
+    std::regex(R"(\{\{.*?\}\})"),                   // Helm, ecspresso, Jinja expressions
+    std::regex(R"(\{%.*?%\})"),                     // Jinja statements
+    std::regex(R"(\$\{[^}]*\})"),                   // ${VAR}
     std::regex(R"(\$\([A-Za-z_][A-Za-z0-9_]*\))"),  // Kubernetes $(VAR)
     std::regex(R"(\$+[A-Za-z_][A-Za-z0-9_]*\$*)"),  // $VAR and the ECS agent's $$$NAME$$$
-    std::regex(R"(\\\([^)]*\))"),                // jq \(env.X)
-    std::regex(R"(__[A-Z][A-Z0-9_]*__)"),         // sed tokens
-    std::regex(R"(<[A-Za-z][A-Za-z0-9_ .-]*>)"),   // <REGION>
-    std::regex(R"(\[[A-Z][A-Z0-9_]*\])"),          // [PROJECT_ID]
+    std::regex(R"(\\\([^)]*\))"),                   // jq \(env.X)
+    std::regex(R"(__[A-Z][A-Z0-9_]*__)"),           // sed tokens
+    std::regex(R"(<[A-Za-z][A-Za-z0-9_ .-]*>)"),    // <REGION>
+    std::regex(R"(\[[A-Z][A-Z0-9_]*\])"),           // [PROJECT_ID]
     std::regex(R"(your[-_][A-Za-z0-9-]+|REPLACE_?ME|CHANGE_?ME|replace[-_]?me|changeme)",
                std::regex::icase),
 };

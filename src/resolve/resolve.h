@@ -14,7 +14,7 @@ namespace sp::resolve {
 struct ResolveResult {
   std::vector<PermissionEdge> edges;
   std::vector<Diagnostic> diagnostics;
-  /// Files that held at least one manifest.
+  /// Number of files that contained at least one manifest.
   size_t manifest_files = 0;
 };
 

@@ -27,14 +27,14 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 // Secrets Manager ARN: resource `secret:<id>` or
 // `secret:<id>:<json-key>:<version-stage>:<version-id>`, the only two shapes
-// the ECS agent accepts (amazon-ecs-agent agent/taskresource/asmsecret).
+// the ECS agent accepts; with both version fields empty it reads AWSCURRENT.
 void parse_secret_arn(const std::string& value, const Arn& arn, bool registry_credentials,
                       ValueFromTarget& target) {
   target.secret.service = "secretsmanager";
   target.operation = "secretsmanager:GetSecretValue";
   if (!arn.resource.starts_with("secret:")) {
-    target.error = "invalid Secrets Manager ARN \"" + value +
-                   "\": the resource must start with \"secret:\"";
+    target.error =
+        "invalid Secrets Manager ARN \"" + value + "\": the resource must start with \"secret:\"";
     return;
   }
   std::vector<std::string> parts = split(arn.resource.substr(7), ':');
@@ -67,8 +67,8 @@ void parse_secret_arn(const std::string& value, const Arn& arn, bool registry_cr
 
 // A name that is not an ARN lives in the task's own region and account, which
 // the task definition does not state.
-void resolve_name(const std::string& value, const config::Config& config,
-                  bool registry_credentials, ValueFromTarget& target) {
+void resolve_name(const std::string& value, const config::Config& config, bool registry_credentials,
+                  ValueFromTarget& target) {
   target.secret.id = value;
   if (registry_credentials) {
     target.secret.service = "secretsmanager";
@@ -199,13 +199,15 @@ class TaskDefinitionResolver {
     for (size_t i = 0; i < containers.size(); ++i) {
       YAML::Node container = containers[i];
       std::string name = child_text(container, "name");
-      std::string prefix = "containerDefinitions[" + (name.empty() ? std::to_string(i) : name) + "]";
+      std::string prefix =
+          "containerDefinitions[" + (name.empty() ? std::to_string(i) : name) + "]";
       resolve_list(child(container, "secrets"), prefix + ".secrets", "ecs-container-secret",
                    "executionRoleArn fetches container secrets");
       resolve_list(child(child(container, "logConfiguration"), "secretOptions"),
                    prefix + ".logConfiguration.secretOptions", "ecs-log-secret-option",
                    "executionRoleArn fetches log driver secret options");
-      YAML::Node credentials = child(child(container, "repositoryCredentials"), "credentialsParameter");
+      YAML::Node credentials =
+          child(child(container, "repositoryCredentials"), "credentialsParameter");
       if (util::has_text(credentials))
         add_edge(credentials, "ecs-repository-credentials",
                  prefix + ".repositoryCredentials.credentialsParameter",
@@ -241,7 +243,8 @@ class TaskDefinitionResolver {
     edge.secret = target.secret;
     edge.identity = role_->identity;
     YAML::Node role_node = child(document_.root, "executionRoleArn");
-    edge.identity.chain.push_back(make_step(document_, role_node ? role_node : document_.root, step));
+    edge.identity.chain.push_back(
+        make_step(document_, role_node ? role_node : document_.root, step));
     edge.operation = target.operation;
     edge.unresolved_reason =
         !role_->unresolved_reason.empty() ? role_->unresolved_reason : target.unresolved_reason;

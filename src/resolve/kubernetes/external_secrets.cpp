@@ -11,7 +11,7 @@ namespace {
 using util::child;
 using util::child_text;
 
-/// What a store contributes to every edge read through it.
+/// The store settings that every edge read through the store shares.
 struct StoreAccess {
   /// "SecretsManager" or "ParameterStore"; empty when the store is unknown.
   std::string service;
@@ -23,9 +23,9 @@ struct StoreAccess {
   bool aws = true;
 };
 
-// Base credentials of a store (ESO providers/v1/aws/auth/auth.go): the
-// ServiceAccount of auth.jwt, static keys of auth.secretRef, or the
-// controller's own identity when there is no auth.
+// Resolves the base credentials of a store, as the External Secrets AWS
+// provider picks them: the ServiceAccount of auth.jwt, static keys of
+// auth.secretRef, or the controller's own identity when there is no auth.
 IdentityResult resolve_base(const ObjectIndex& index, const config::Config& config,
                             const KubeObject& store, const YAML::Node& auth,
                             const std::string& external_secret_namespace) {
@@ -127,8 +127,8 @@ StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config
   }
   access.region = child_text(aws, "region");
   access.prefix = child_text(aws, "prefix");
-  access.identity = resolve_base(index, config, *store, child(aws, "auth"),
-                                 external_secret.kubernetes_namespace);
+  access.identity =
+      resolve_base(index, config, *store, child(aws, "auth"), external_secret.kubernetes_namespace);
   apply_role_chain(document, aws, access.identity);
   YAML::Node metadata = child(store->node(), "metadata");
   access.identity.identity.chain.insert(access.identity.identity.chain.begin(),
@@ -139,7 +139,8 @@ StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config
     if (config.aws.region.empty()) {
       access.identity.unresolved_reason = store->display() +
                                           " sets no region; set spec.provider.aws.region or "
-                                          "aws.region in " + config_file_name(config);
+                                          "aws.region in " +
+                                          config_file_name(config);
     } else {
       access.region = config.aws.region;
       access.assumptions.push_back("region " + access.region + " of " + store->display() +
@@ -154,13 +155,14 @@ struct EntryRead {
   YAML::Node value;  // the node whose position the reference takes
   std::string kind;
   std::string path;
-  YAML::Node ref;    // remoteRef / extract / find mapping
+  YAML::Node ref;  // remoteRef / extract / find mapping
   YAML::Node store_ref;
 };
 
 class ExternalSecretResolver {
  public:
-  ExternalSecretResolver(const ObjectIndex& index, ResolveContext& context, const KubeObject& object)
+  ExternalSecretResolver(const ObjectIndex& index, ResolveContext& context,
+                         const KubeObject& object)
       : index_(index), context_(context), object_(object), document_(*object.document) {}
 
   void resolve() {
@@ -183,8 +185,8 @@ class ExternalSecretResolver {
     if (!util::has_text(key)) return;
     std::string name = child_text(entry, "secretKey");
     read_value({key, "external-secret-data",
-                "spec.data[" + (name.empty() ? std::to_string(i) : name) + "].remoteRef.key", remote,
-                store_override(entry)});
+                "spec.data[" + (name.empty() ? std::to_string(i) : name) + "].remoteRef.key",
+                remote, store_override(entry)});
   }
 
   void resolve_data_from(const YAML::Node& entry, size_t i) {
@@ -202,7 +204,8 @@ class ExternalSecretResolver {
       return;
     }
     YAML::Node find = child(entry, "find");
-    if (find.IsMap()) read_find({find, "external-secret-find", prefix + ".find", find, store_override(entry)});
+    if (find.IsMap())
+      read_find({find, "external-secret-find", prefix + ".find", find, store_override(entry)});
   }
 
   YAML::Node store_override(const YAML::Node& entry) {
@@ -217,12 +220,13 @@ class ExternalSecretResolver {
     std::string version = child_text(read.ref, "version");
     std::string property = child_text(read.ref, "property");
     bool fetch_metadata = child_text(read.ref, "metadataPolicy") == "Fetch";
+
     PermissionEdge edge = start_edge(read, access);
     SecretTarget& secret = edge.secret;
     secret.id = access.prefix + key;
     if (auto arn = aws::parse_arn(key)) secret.account = arn->account;
     if (access.service.empty()) {
-      // The store is unknown, so is what the key names.
+      // The store is unknown, so the service the key names is unknown too.
     } else if (access.service == "ParameterStore") {
       // ESO reads parameters with GetParameter and WithDecryption, the
       // version appended as <name>:<version>.
@@ -236,24 +240,29 @@ class ExternalSecretResolver {
       } else {
         secret.version_stage = version.empty() ? "AWSCURRENT" : version;
       }
-      edge.operation = fetch_metadata ? "secretsmanager:DescribeSecret" : "secretsmanager:GetSecretValue";
+      edge.operation =
+          fetch_metadata ? "secretsmanager:DescribeSecret" : "secretsmanager:GetSecretValue";
     }
+
     if (access.service.empty()) {
       secret.json_key = property;
     } else if (fetch_metadata) {
-      if (!property.empty()) edge.assumptions.push_back("property \"" + property + "\" names a tag (metadataPolicy Fetch)");
+      if (!property.empty())
+        edge.assumptions.push_back("property \"" + property +
+                                   "\" names a tag (metadataPolicy Fetch)");
     } else {
       secret.json_key = property;
     }
+
     std::string placeholder = find_placeholder(key);
     if (!placeholder.empty() && edge.unresolved_reason.empty())
       edge.unresolved_reason = placeholder_reason("remoteRef key", key, placeholder);
     context_.edges.push_back(std::move(edge));
   }
 
-  // dataFrom.find lists secrets and reads every match, so the edges are the
-  // list and batch-read calls (ESO providers/v1/aws); a probe may report
-  // them inconclusive where it cannot list.
+  // dataFrom.find lists secrets and reads every match, so its edges are the
+  // list and batch-read calls the External Secrets AWS provider makes. A probe may report them
+  // inconclusive where it cannot list.
   void read_find(const EntryRead& read) {
     StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
     if (!access.aws) return;
@@ -291,8 +300,10 @@ class ExternalSecretResolver {
     edge.identity.chain.insert(edge.identity.chain.begin(),
                                make_step(document_, metadata, object_.display()));
     edge.unresolved_reason = access.identity.unresolved_reason;
-    if (!object_.namespace_assumption().empty()) edge.assumptions.push_back(object_.namespace_assumption());
-    edge.assumptions.insert(edge.assumptions.end(), access.assumptions.begin(), access.assumptions.end());
+    if (!object_.namespace_assumption().empty())
+      edge.assumptions.push_back(object_.namespace_assumption());
+    edge.assumptions.insert(edge.assumptions.end(), access.assumptions.begin(),
+                            access.assumptions.end());
     edge.assumptions.insert(edge.assumptions.end(), access.identity.assumptions.begin(),
                             access.identity.assumptions.end());
     note_helm_source(document_, edge);

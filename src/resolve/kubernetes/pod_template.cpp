@@ -19,13 +19,14 @@ bool needs_selector(const std::string& kind) {
   return false;
 }
 
-// The node that holds `spec` and `metadata` of the pod, per kind.
+// Returns the node that contains the pod's `spec` and `metadata`, per kind.
 YAML::Node pod_holder(const KubeObject& object) {
   const YAML::Node root = object.node();
   const std::string& kind = object.kind;
   if (kind == "Pod") return root;
   if (kind == "PodTemplate") return child(root, "template");
-  if (kind == "CronJob") return child(child(child(child(root, "spec"), "jobTemplate"), "spec"), "template");
+  if (kind == "CronJob")
+    return child(child(child(child(root, "spec"), "jobTemplate"), "spec"), "template");
   if (needs_selector(kind) || kind == "ReplicationController" || kind == "Job")
     return child(child(root, "spec"), "template");
   return YAML::Node(YAML::NodeType::Undefined);
@@ -53,7 +54,8 @@ std::optional<PodTemplate> find_pod_template(const KubeObject& object) {
 }
 
 bool is_kustomize_patch(const KubeObject& object) {
-  return needs_selector(object.kind) && !child(child(object.node(), "spec"), "selector").IsDefined();
+  return needs_selector(object.kind) &&
+         !child(child(object.node(), "spec"), "selector").IsDefined();
 }
 
 }  // namespace sp::resolve::kubernetes

@@ -1,5 +1,5 @@
-// Where each workload kind keeps its pod spec, and which ServiceAccount the
-// pod runs as.
+// Pod templates of workload kinds: the path of each kind's pod spec, and the
+// ServiceAccount the pod runs as.
 #pragma once
 
 #include <optional>

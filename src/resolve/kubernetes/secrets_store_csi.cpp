@@ -35,10 +35,10 @@ struct ParsedClass {
   std::vector<CsiRead> reads;
 };
 
-// `objects` is YAML inside a string. Returns the nested document for it,
-// with offsets that put each node on its real line: a block scalar (`|`)
-// starts on the next line at the content's indentation; a quoted or plain
-// scalar starts at its own position.
+// Parses `objects`, which is YAML inside a string, into a nested document
+// whose offsets put each node on its real line. A block scalar (`|`) starts on
+// the next line at the content's indentation. A quoted or plain scalar starts
+// at its own position.
 std::optional<manifest::Document> parse_objects_text(const manifest::Document& document,
                                                      const YAML::Node& objects,
                                                      ResolveContext& context) {
@@ -90,14 +90,16 @@ class ClassParser {
     }
     YAML::Node objects = child(parameters, "objects");
     if (!util::has_text(objects)) {
-      context_.error(document_, parameters ? parameters : object_.node(),
-                     object_.display() + " has no \"objects\" parameter; list the secrets to mount");
+      context_.error(
+          document_, parameters ? parameters : object_.node(),
+          object_.display() + " has no \"objects\" parameter; list the secrets to mount");
       return parsed;
     }
     std::optional<manifest::Document> nested = parse_objects_text(document_, objects, context_);
     if (!nested) return parsed;
     if (!nested->root.IsSequence()) {
-      context_.error(document_, objects, "SecretProviderClass parameter \"objects\" must be a YAML list");
+      context_.error(document_, objects,
+                     "SecretProviderClass parameter \"objects\" must be a YAML list");
       return parsed;
     }
     for (const auto& entry : nested->root) parse_object(*nested, entry, parsed.reads);
@@ -110,7 +112,8 @@ class ClassParser {
     YAML::Node name_node = child(entry, "objectName");
     std::string name = util::scalar_text(name_node);
     if (name.empty()) {
-      context_.error(nested, entry, "missing objectName in an \"objects\" entry of " + object_.display());
+      context_.error(nested, entry,
+                     "missing objectName in an \"objects\" entry of " + object_.display());
       return;
     }
     CsiRead read;
@@ -122,7 +125,8 @@ class ClassParser {
     if (!resolve_version(nested, entry, read)) return;
     resolve_location(nested, name_node, arn, read);
     std::string placeholder = find_placeholder(name);
-    if (!placeholder.empty()) read.unresolved_reason = placeholder_reason("objectName", name, placeholder);
+    if (!placeholder.empty())
+      read.unresolved_reason = placeholder_reason("objectName", name, placeholder);
 
     YAML::Node jmes = child(entry, "jmesPath");
     if (!jmes.IsSequence() || jmes.size() == 0) {
@@ -132,7 +136,8 @@ class ClassParser {
     for (const auto& item : jmes) {
       YAML::Node path = child(item, "path");
       if (!util::has_text(path)) {
-        context_.error(nested, item, "missing path in a jmesPath entry of objectName \"" + name + "\"");
+        context_.error(nested, item,
+                       "missing path in a jmesPath entry of objectName \"" + name + "\"");
         continue;
       }
       CsiRead one = read;
@@ -168,7 +173,8 @@ class ClassParser {
       read.operation = "ssm:GetParameters";
       return true;
     }
-    std::string message = "invalid objectType \"" + type + "\": the AWS provider accepts "
+    std::string message = "invalid objectType \"" + type +
+                          "\": the AWS provider accepts "
                           "\"secretsmanager\" or \"ssmparameter\"";
     std::string suggestion = util::closest_match(type, {"secretsmanager", "ssmparameter"});
     if (type == "ssm") suggestion = "ssmparameter";
@@ -181,6 +187,8 @@ class ClassParser {
     std::string version = child_text(entry, "objectVersion");
     std::string label = child_text(entry, "objectVersionLabel");
     if (read.secret.service == "secretsmanager") {
+      // NOTE: with rotation enabled the provider also calls DescribeSecret, but
+      // rotation is a driver setting outside the manifests, so no edge covers it.
       read.secret.version_id = version;
       read.secret.version_stage = label;
       if (version.empty() && label.empty()) read.secret.version_stage = "AWSCURRENT";
@@ -248,7 +256,8 @@ void add_edges(const ParsedClass& parsed, const IdentityResult& identity,
     edge.assumptions = assumptions;
     edge.assumptions.insert(edge.assumptions.end(), identity.assumptions.begin(),
                             identity.assumptions.end());
-    edge.assumptions.insert(edge.assumptions.end(), read.assumptions.begin(), read.assumptions.end());
+    edge.assumptions.insert(edge.assumptions.end(), read.assumptions.begin(),
+                            read.assumptions.end());
     note_helm_source(*parsed.object->document, edge);
     context.edges.push_back(std::move(edge));
   }
@@ -256,7 +265,8 @@ void add_edges(const ParsedClass& parsed, const IdentityResult& identity,
 
 class CsiResolver {
  public:
-  CsiResolver(const ObjectIndex& index, ResolveContext& context) : index_(index), context_(context) {}
+  CsiResolver(const ObjectIndex& index, ResolveContext& context)
+      : index_(index), context_(context) {}
 
   void resolve() {
     for (const KubeObject& object : index_.objects()) {
@@ -322,7 +332,8 @@ class CsiResolver {
     std::vector<std::string> assumptions;
     if (!owner.namespace_assumption().empty()) assumptions.push_back(owner.namespace_assumption());
     if (!pod.service_account_node)
-      assumptions.push_back(owner.display() + " sets no serviceAccountName, so it runs as \"default\"");
+      assumptions.push_back(owner.display() +
+                            " sets no serviceAccountName, so it runs as \"default\"");
     add_edges(parsed, identity, prefix, assumptions, context_);
   }
 
@@ -345,7 +356,8 @@ class CsiResolver {
 }  // namespace
 
 std::optional<bool> parse_go_bool(const std::string& text) {
-  if (text == "1" || text == "t" || text == "T" || text == "TRUE" || text == "true" || text == "True")
+  if (text == "1" || text == "t" || text == "T" || text == "TRUE" || text == "true" ||
+      text == "True")
     return true;
   if (text == "0" || text == "f" || text == "F" || text == "FALSE" || text == "false" ||
       text == "False")

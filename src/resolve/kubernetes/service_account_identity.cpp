@@ -23,8 +23,9 @@ IdentityResult resolve_irsa(const ObjectIndex& index, const config::Config& conf
   const KubeObject* account = index.find("ServiceAccount", kubernetes_namespace, name);
   if (!account) {
     result.unresolved_reason =
-        display + " is not in the scanned manifests; add it with its "
-                  "eks.amazonaws.com/role-arn annotation, or scan the manifests that create it";
+        display +
+        " is not in the scanned manifests; add it with its "
+        "eks.amazonaws.com/role-arn annotation, or scan the manifests that create it";
     return result;
   }
   const manifest::Document& document = *account->document;
@@ -49,8 +50,8 @@ IdentityResult resolve_irsa(const ObjectIndex& index, const config::Config& conf
     result.unresolved_reason =
         placeholder_reason("eks.amazonaws.com/role-arn annotation", role_arn, placeholder);
   } else if (!aws::is_role_arn(role_arn)) {
-    result.unresolved_reason = "eks.amazonaws.com/role-arn annotation \"" + role_arn +
-                               "\" on " + display +
+    result.unresolved_reason = "eks.amazonaws.com/role-arn annotation \"" + role_arn + "\" on " +
+                               display +
                                " is not an IAM role ARN; write the full ARN "
                                "(arn:aws:iam::<account>:role/<name>)";
   } else {
@@ -79,15 +80,13 @@ IdentityResult resolve_pod_identity(const config::Config& config,
       identity.assumed_before.push_back(association.role_arn);
     }
     identity.session_policy = association.session_policy;
-    identity.chain.push_back(ChainStep{"EKS Pod Identity association " + kubernetes_namespace +
-                                           "/" + name,
-                                       association.location});
+    identity.chain.push_back(ChainStep{
+        "EKS Pod Identity association " + kubernetes_namespace + "/" + name, association.location});
     return result;
   }
-  result.unresolved_reason = "no EKS Pod Identity association for ServiceAccount " +
-                             kubernetes_namespace + "/" + name +
-                             "; add it under kubernetes.pod_identity_associations in " +
-                             config_file_name(config);
+  result.unresolved_reason =
+      "no EKS Pod Identity association for ServiceAccount " + kubernetes_namespace + "/" + name +
+      "; add it under kubernetes.pod_identity_associations in " + config_file_name(config);
   return result;
 }
 

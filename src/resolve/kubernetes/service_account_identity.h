@@ -13,7 +13,7 @@ namespace sp::resolve::kubernetes {
 
 struct IdentityResult {
   RuntimeIdentity identity;
-  /// Non-empty when the identity cannot be determined; says what to add.
+  /// Non-empty when the identity cannot be determined. It names what to add.
   std::string unresolved_reason;
   std::vector<std::string> assumptions;
 };

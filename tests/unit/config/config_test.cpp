@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "config/config.h"
+
+#include <catch2/catch.hpp>
 
 using sp::Diagnostic;
 using sp::config::load_config;
@@ -39,8 +39,9 @@ TEST_CASE("Full config file loads every setting", "[config]") {
   CHECK(association.kubernetes_namespace == "shop");
   CHECK(association.service_account == "orders-api");
   CHECK(association.target_role_arn == "arn:aws:iam::444455556666:role/orders-target");
-  CHECK(association.session_policy ==
-        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})");
+  CHECK(
+      association.session_policy ==
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})");
   CHECK(config.kubernetes.external_secrets_controller_role_arn ==
         "arn:aws:iam::111122223333:role/external-secrets");
   REQUIRE(config.ignores.size() == 1);
@@ -67,7 +68,8 @@ TEST_CASE("Config mistakes are diagnosed with suggestions", "[config]") {
        "expected an IAM role ARN such as arn:aws:iam::111122223333:role/name"},
       {12, 26, "invalid value \"deny\" for \"ignores[0].verdict\": did you mean \"denied\"?"},
       {13, 5, "missing \"reason\" in \"ignores[1]\"; add it"},
-      {14, 1, "unknown key \"colour\" at the top level; valid keys are version, aws, kubernetes, ignores"},
+      {14, 1,
+       "unknown key \"colour\" at the top level; valid keys are version, aws, kubernetes, ignores"},
   };
   REQUIRE(diagnostics.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {

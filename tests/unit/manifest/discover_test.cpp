@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
+#include "manifest/discover.h"
 
 #include <unistd.h>
 
-#include "manifest/discover.h"
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using sp::Diagnostic;

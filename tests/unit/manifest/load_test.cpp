@@ -1,6 +1,7 @@
+#include "manifest/load.h"
+
 #include <catch2/catch.hpp>
 
-#include "manifest/load.h"
 #include "util/yaml_node.h"
 
 using sp::Diagnostic;
@@ -138,7 +139,8 @@ TEST_CASE("Task definition JSON shapes load", "[manifest]") {
     CHECK(documents[0].format == DocumentFormat::kEcsTaskDefinition);
   }
   SECTION("describe output") {
-    auto documents = load_manifest_text("td.json", "{\"taskDefinition\": " + bare + "}", diagnostics);
+    auto documents =
+        load_manifest_text("td.json", "{\"taskDefinition\": " + bare + "}", diagnostics);
     REQUIRE(documents.size() == 1);
     CHECK(sp::util::child_text(documents[0].root, "family") == "a");
   }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "plan/plan.h"
+
+#include <catch2/catch.hpp>
 
 using sp::PermissionEdge;
 
@@ -49,8 +49,8 @@ TEST_CASE("Plan drops exact duplicates only", "[plan]") {
   first.identity.chain.push_back({"Deployment shop/a", {"a.yaml", 1, 1}});
   PermissionEdge same_identity_other_workload = first;
   same_identity_other_workload.identity.chain[0].step = "Deployment shop/b";
-  PermissionEdge other_role =
-      edge_at("a.yaml", 3, 7, "secretsmanager:GetSecretValue", "arn:aws:iam::111122223333:role/other");
+  PermissionEdge other_role = edge_at("a.yaml", 3, 7, "secretsmanager:GetSecretValue",
+                                      "arn:aws:iam::111122223333:role/other");
   PermissionEdge other_key = first;
   other_key.secret.json_key = "password";
 

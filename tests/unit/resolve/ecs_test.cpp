@@ -31,7 +31,8 @@ TEST_CASE("ECS execution role fetches every secret", "[resolve]") {
   }
   const PermissionEdge& registry = result.edges[3];
   CHECK(registry.reference.kind == "ecs-repository-credentials");
-  CHECK(registry.reference.path == "containerDefinitions[api].repositoryCredentials.credentialsParameter");
+  CHECK(registry.reference.path ==
+        "containerDefinitions[api].repositoryCredentials.credentialsParameter");
   CHECK(registry.reference.location.line == 11);
   CHECK(registry.reference.location.column == 33);
   CHECK(registry.operation == "secretsmanager:GetSecretValue");
@@ -44,7 +45,8 @@ TEST_CASE("ECS execution role fetches every secret", "[resolve]") {
   CHECK(password.reference.path == "containerDefinitions[api].secrets[DB_PASSWORD].valueFrom");
   CHECK(password.reference.location.line == 15);
   CHECK(password.secret.service == "secretsmanager");
-  CHECK(password.secret.id == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:payments/db-XyZ789");
+  CHECK(password.secret.id ==
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:payments/db-XyZ789");
   CHECK(password.secret.json_key == "password");
   CHECK(password.secret.version_stage == "AWSCURRENT");
   CHECK(password.secret.region == "eu-west-1");
@@ -88,8 +90,8 @@ TEST_CASE("valueFrom forms parse as the agent reads them", "[resolve]") {
       {"arn:aws:ssm:us-west-2:444455556666:parameter/a/b", "ssm",
        "arn:aws:ssm:us-west-2:444455556666:parameter/a/b", "", "", "", "us-west-2"},
       {"plain-name", "ssm", "plain-name", "", "", "", "eu-west-1"},
-      {"/aws/reference/secretsmanager/app/db", "ssm", "/aws/reference/secretsmanager/app/db", "", "",
-       "", "eu-west-1"},
+      {"/aws/reference/secretsmanager/app/db", "ssm", "/aws/reference/secretsmanager/app/db", "",
+       "", "", "eu-west-1"},
   };
   for (const auto& test : cases) {
     INFO(test.value);
@@ -119,8 +121,9 @@ TEST_CASE("Malformed valueFrom is an input error", "[resolve]") {
       {arn + ":k:AWSCURRENT:abc", "invalid valueFrom \"" + arn +
                                       ":k:AWSCURRENT:abc\": version-stage and version-id exclude "
                                       "each other; keep one"},
-      {"arn:aws:s3:::bucket/key", "\"arn:aws:s3:::bucket/key\" names service \"s3\"; ECS reads "
-                                  "secrets only from Secrets Manager and SSM Parameter Store"},
+      {"arn:aws:s3:::bucket/key",
+       "\"arn:aws:s3:::bucket/key\" names service \"s3\"; ECS reads "
+       "secrets only from Secrets Manager and SSM Parameter Store"},
   };
   for (const auto& test : cases) {
     INFO(test.value);

@@ -20,8 +20,9 @@ metadata:
 // A store of `kind` named "store" in namespace shop, with `aws` lines under
 // spec.provider.aws.
 std::string store(const std::string& kind, const std::string& aws) {
-  std::string metadata = kind == "ClusterSecretStore" ? "metadata: {name: store}\n"
-                                                      : "metadata: {name: store, namespace: shop}\n";
+  std::string metadata = kind == "ClusterSecretStore"
+                             ? "metadata: {name: store}\n"
+                             : "metadata: {name: store, namespace: shop}\n";
   return "apiVersion: external-secrets.io/v1\nkind: " + kind + "\n" + metadata +
          "spec:\n  provider:\n    aws:\n" + aws;
 }
@@ -29,7 +30,8 @@ std::string store(const std::string& kind, const std::string& aws) {
 std::string external_secret(const std::string& store_kind, const std::string& spec) {
   return "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n"
          "metadata: {name: orders, namespace: shop}\nspec:\n"
-         "  secretStoreRef: {name: store, kind: " + store_kind + "}\n" + spec;
+         "  secretStoreRef: {name: store, kind: " +
+         store_kind + "}\n" + spec;
 }
 }  // namespace
 
@@ -53,16 +55,17 @@ TEST_CASE("ExternalSecret reads as the store's last role", "[resolve]") {
         std::vector<std::string>{"arn:aws:iam::111122223333:role/shop-eso"});
   CHECK(edge.identity.mechanism == IdentityMechanism::kIrsa);
   CHECK(sp::test::chain_steps(edge) ==
-        std::vector<std::string>{"ExternalSecret shop/orders-db@28", "SecretStore shop/shop-aws@12",
-                                 "ServiceAccount shop/shop-eso@4",
-                                 "eks.amazonaws.com/role-arn annotation@7",
-                                 "AssumeRole arn:aws:iam::444455556666:role/shop-secrets-reader@19"});
+        std::vector<std::string>{
+            "ExternalSecret shop/orders-db@28", "SecretStore shop/shop-aws@12",
+            "ServiceAccount shop/shop-eso@4", "eks.amazonaws.com/role-arn annotation@7",
+            "AssumeRole arn:aws:iam::444455556666:role/shop-secrets-reader@19"});
   CHECK(edge.unresolved_reason.empty());
 }
 
 TEST_CASE("ExternalSecret entries map to operations", "[resolve]") {
-  std::string aws = "      service: SecretsManager\n      region: us-east-1\n      prefix: prod/\n"
-                    "      auth: {jwt: {serviceAccountRef: {name: eso, namespace: platform}}}\n";
+  std::string aws =
+      "      service: SecretsManager\n      region: us-east-1\n      prefix: prod/\n"
+      "      auth: {jwt: {serviceAccountRef: {name: eso, namespace: platform}}}\n";
   std::string spec =
       "  data:\n"
       "    - {secretKey: a, remoteRef: {key: app/a, version: uuid/1234}}\n"
@@ -120,8 +123,9 @@ TEST_CASE("ExternalSecret entries map to operations", "[resolve]") {
 }
 
 TEST_CASE("ParameterStore store reads with GetParameter", "[resolve]") {
-  std::string aws = "      service: ParameterStore\n      region: us-east-1\n"
-                    "      additionalRoles: [\"arn:aws:iam::111122223333:role/hop\"]\n";
+  std::string aws =
+      "      service: ParameterStore\n      region: us-east-1\n"
+      "      additionalRoles: [\"arn:aws:iam::111122223333:role/hop\"]\n";
   sp::config::Config config;
   config.kubernetes.external_secrets_controller_role_arn = "arn:aws:iam::111122223333:role/eso";
   auto result = sp::test::resolve_files(
@@ -139,7 +143,8 @@ TEST_CASE("ParameterStore store reads with GetParameter", "[resolve]") {
   CHECK(edge.operation == "ssm:GetParameter");
   CHECK(edge.identity.mechanism == IdentityMechanism::kControllerIdentity);
   CHECK(edge.identity.principal == "arn:aws:iam::111122223333:role/hop");
-  CHECK(edge.identity.assumed_before == std::vector<std::string>{"arn:aws:iam::111122223333:role/eso"});
+  CHECK(edge.identity.assumed_before ==
+        std::vector<std::string>{"arn:aws:iam::111122223333:role/eso"});
 }
 
 TEST_CASE("ExternalSecret unresolved stores name the fix", "[resolve]") {
@@ -166,16 +171,19 @@ TEST_CASE("ExternalSecret unresolved stores name the fix", "[resolve]") {
        "SecretStore shop/store authenticates with access keys from a Kubernetes Secret "
        "(auth.secretRef), whose principal the manifests cannot show"},
       {"no region",
-       store("SecretStore", "      service: SecretsManager\n      auth: {jwt: {serviceAccountRef: {name: x}}}\n") +
+       store("SecretStore",
+             "      service: SecretsManager\n      auth: {jwt: {serviceAccountRef: {name: x}}}\n") +
            "---\n" + external_secret("SecretStore", data),
        "SecretStore shop/store sets no region; set spec.provider.aws.region or aws.region in "
        ".github/secret-preflight.yml"},
       {"templated key",
-       store("SecretStore", "      service: SecretsManager\n      region: us-east-1\n"
-                            "      role: arn:aws:iam::111122223333:role/r\n") +
+       store("SecretStore",
+             "      service: SecretsManager\n      region: us-east-1\n"
+             "      role: arn:aws:iam::111122223333:role/r\n") +
            "---\n" +
-           external_secret("SecretStore",
-                           "  data:\n    - {secretKey: a, remoteRef: {key: \"{{ .Values.key }}\"}}\n"),
+           external_secret(
+               "SecretStore",
+               "  data:\n    - {secretKey: a, remoteRef: {key: \"{{ .Values.key }}\"}}\n"),
        "remoteRef key \"{{ .Values.key }}\" still holds the template placeholder \"{{ .Values.key "
        "}}\"; render the manifests (helm template, envsubst, kustomize build) and scan the output"},
   };
@@ -189,13 +197,14 @@ TEST_CASE("ExternalSecret unresolved stores name the fix", "[resolve]") {
 
 TEST_CASE("Static keys with a role still resolve", "[resolve]") {
   auto result = sp::test::resolve_files(
-      {{"a.yaml", store("SecretStore",
-                        "      service: SecretsManager\n      region: us-east-1\n"
-                        "      role: arn:aws:iam::111122223333:role/reader\n"
-                        "      auth: {secretRef: {accessKeyIDSecretRef: {name: k, key: id}}}\n") +
-                      "---\n" +
-                      external_secret("SecretStore",
-                                      "  data:\n    - {secretKey: a, remoteRef: {key: app/a}}\n")}});
+      {{"a.yaml",
+        store("SecretStore",
+              "      service: SecretsManager\n      region: us-east-1\n"
+              "      role: arn:aws:iam::111122223333:role/reader\n"
+              "      auth: {secretRef: {accessKeyIDSecretRef: {name: k, key: id}}}\n") +
+            "---\n" +
+            external_secret("SecretStore",
+                            "  data:\n    - {secretKey: a, remoteRef: {key: app/a}}\n")}});
   REQUIRE(result.edges.size() == 1);
   CHECK(result.edges[0].unresolved_reason.empty());
   CHECK(result.edges[0].identity.principal == "arn:aws:iam::111122223333:role/reader");

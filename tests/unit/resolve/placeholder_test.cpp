@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "resolve/placeholder.h"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("Placeholder forms are detected", "[resolve]") {
   struct Case {
@@ -33,10 +33,10 @@ TEST_CASE("Placeholder forms are detected", "[resolve]") {
 }
 
 TEST_CASE("Final values have no placeholder", "[resolve]") {
-  for (std::string value : {"arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf",
-                            "arn:aws:iam::111122223333:role/my-app", "/shop/orders/api-key",
-                            "shop/orders/db", "arn:aws-us-gov:ssm:us-gov-west-1:111122223333:parameter/a",
-                            "my_secret"}) {
+  for (std::string value :
+       {"arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf",
+        "arn:aws:iam::111122223333:role/my-app", "/shop/orders/api-key", "shop/orders/db",
+        "arn:aws-us-gov:ssm:us-gov-west-1:111122223333:parameter/a", "my_secret"}) {
     INFO(value);
     CHECK(sp::resolve::find_placeholder(value).empty());
   }

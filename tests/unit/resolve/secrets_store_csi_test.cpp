@@ -1,7 +1,8 @@
+#include "resolve/kubernetes/secrets_store_csi.h"
+
 #include <catch2/catch.hpp>
 
 #include "harness.h"
-#include "resolve/kubernetes/secrets_store_csi.h"
 
 using sp::IdentityMechanism;
 using sp::PermissionEdge;
@@ -41,7 +42,8 @@ TEST_CASE("CSI object yields IRSA edge at its line", "[resolve]") {
 
   const PermissionEdge& password = result.edges[0];
   CHECK(password.reference.kind == "csi-object");
-  CHECK(password.reference.path == "spec.parameters.objects[shop/orders/db].jmesPath[password].path");
+  CHECK(password.reference.path ==
+        "spec.parameters.objects[shop/orders/db].jmesPath[password].path");
   CHECK(password.reference.location.line == 45);
   CHECK(password.reference.location.column == 19);
   CHECK(password.secret.service == "secretsmanager");
@@ -75,7 +77,9 @@ TEST_CASE("CSI usePodIdentity uses the association", "[resolve]") {
   association.role_arn = "arn:aws:iam::111122223333:role/pod-identity";
   association.session_policy = "{}";
   config.kubernetes.pod_identity_associations.push_back(association);
-  std::string objects = "    objects: |\n      - objectName: arn:aws:secretsmanager:eu-west-1:111122223333:secret:a-AbCdEf\n";
+  std::string objects =
+      "    objects: |\n      - objectName: "
+      "arn:aws:secretsmanager:eu-west-1:111122223333:secret:a-AbCdEf\n";
 
   SECTION("true forms") {
     for (std::string form : {"\"true\"", "\"1\"", "\"T\"", "\"TRUE\""}) {
@@ -115,9 +119,11 @@ TEST_CASE("CSI usePodIdentity uses the association", "[resolve]") {
 
 TEST_CASE("CSI unresolved identities name the fix", "[resolve]") {
   std::string objects =
-      "    region: us-east-1\n    objects: |\n      - {objectName: db, objectType: secretsmanager}\n";
+      "    region: us-east-1\n    objects: |\n      - {objectName: db, objectType: "
+      "secretsmanager}\n";
   SECTION("ServiceAccount not in manifests") {
-    auto result = sp::test::resolve_files({{"a.yaml", deployment() + "---\n" + provider_class(objects)}});
+    auto result =
+        sp::test::resolve_files({{"a.yaml", deployment() + "---\n" + provider_class(objects)}});
     REQUIRE(result.edges.size() == 1);
     CHECK(result.edges[0].unresolved_reason ==
           "ServiceAccount shop/api is not in the scanned manifests; add it with its "
@@ -148,9 +154,9 @@ TEST_CASE("CSI unresolved identities name the fix", "[resolve]") {
   SECTION("default namespace is assumed and recorded") {
     sp::config::Config config;
     config.kubernetes.default_namespace = "shop";
-    auto result = sp::test::resolve_files(
-        {{"a.yaml", kServiceAccount + "---\n" + deployment("") + "---\n" + provider_class(objects)}},
-        config);
+    auto result = sp::test::resolve_files({{"a.yaml", kServiceAccount + "---\n" + deployment("") +
+                                                          "---\n" + provider_class(objects)}},
+                                          config);
     REQUIRE(result.edges.size() == 1);
     CHECK(result.edges[0].unresolved_reason.empty());
     CHECK(result.edges[0].assumptions ==
@@ -171,7 +177,8 @@ TEST_CASE("CSI object fields are validated", "[resolve]") {
       {"      - {objectName: db}\n",
        "objectName \"db\" needs objectType (secretsmanager or ssmparameter) because it is not an "
        "ARN"},
-      {"      - {objectName: p, objectType: ssmparameter, objectVersion: \"2\", objectVersionLabel: x}\n",
+      {"      - {objectName: p, objectType: ssmparameter, objectVersion: \"2\", "
+       "objectVersionLabel: x}\n",
        "objectName \"p\" sets both objectVersion and objectVersionLabel, which the AWS provider "
        "rejects for SSM parameters; keep one"},
   };
@@ -191,9 +198,9 @@ TEST_CASE("CSI region falls back to ARN then config", "[resolve]") {
   std::string arn_object = "      - objectName: arn:aws:ssm:ap-south-1:111122223333:parameter/x\n";
   std::string name_object = "      - {objectName: db, objectType: secretsmanager}\n";
   SECTION("ARN region") {
-    auto result = sp::test::resolve_files(
-        {{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
-                        provider_class("    objects: |\n" + arn_object)}});
+    auto result =
+        sp::test::resolve_files({{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
+                                                provider_class("    objects: |\n" + arn_object)}});
     REQUIRE(result.edges.size() == 1);
     CHECK(result.edges[0].secret.region == "ap-south-1");
     CHECK(result.edges[0].secret.service == "ssm");
@@ -201,18 +208,18 @@ TEST_CASE("CSI region falls back to ARN then config", "[resolve]") {
   SECTION("config region") {
     sp::config::Config config;
     config.aws.region = "eu-central-1";
-    auto result = sp::test::resolve_files(
-        {{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
-                        provider_class("    objects: |\n" + name_object)}},
-        config);
+    auto result =
+        sp::test::resolve_files({{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
+                                                provider_class("    objects: |\n" + name_object)}},
+                                config);
     REQUIRE(result.edges.size() == 1);
     CHECK(result.edges[0].secret.region == "eu-central-1");
     CHECK(result.edges[0].unresolved_reason.empty());
   }
   SECTION("no region") {
-    auto result = sp::test::resolve_files(
-        {{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
-                        provider_class("    objects: |\n" + name_object)}});
+    auto result =
+        sp::test::resolve_files({{"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" +
+                                                provider_class("    objects: |\n" + name_object)}});
     REQUIRE(result.edges.size() == 1);
     CHECK(result.edges[0].unresolved_reason ==
           "no region for objectName \"db\": the provider uses the node's region label, which the "
@@ -223,7 +230,9 @@ TEST_CASE("CSI region falls back to ARN then config", "[resolve]") {
 
 TEST_CASE("Go ParseBool forms", "[resolve]") {
   using sp::resolve::kubernetes::parse_go_bool;
-  for (std::string text : {"1", "t", "T", "TRUE", "true", "True"}) CHECK(parse_go_bool(text) == true);
-  for (std::string text : {"0", "f", "F", "FALSE", "false", "False"}) CHECK(parse_go_bool(text) == false);
+  for (std::string text : {"1", "t", "T", "TRUE", "true", "True"})
+    CHECK(parse_go_bool(text) == true);
+  for (std::string text : {"0", "f", "F", "FALSE", "false", "False"})
+    CHECK(parse_go_bool(text) == false);
   for (std::string text : {"yes", "on", "tRUE", ""}) CHECK_FALSE(parse_go_bool(text).has_value());
 }
