@@ -46,9 +46,9 @@ std::optional<PodTemplate> find_pod_template(const KubeObject& object) {
   if (!util::has_text(name)) name = child(spec, "serviceAccount");
   if (util::has_text(name)) {
     pod.service_account = name.Scalar();
-    pod.service_account_node = name;
   } else {
     pod.service_account = "default";
+    pod.service_account_defaulted = true;
   }
   return pod;
 }

@@ -16,8 +16,8 @@ struct PodTemplate {
   /// serviceAccountName, else the deprecated serviceAccount, else "default",
   /// as the API server's v1 conversion and ServiceAccount admission apply it.
   std::string service_account;
-  /// The field that named the ServiceAccount; undefined when defaulted.
-  YAML::Node service_account_node;
+  /// True when neither field names a ServiceAccount, so "default" applies.
+  bool service_account_defaulted = false;
 };
 
 /// Returns the pod template of a Pod, Deployment, StatefulSet, DaemonSet,

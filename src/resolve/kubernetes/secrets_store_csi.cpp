@@ -331,7 +331,7 @@ class CsiResolver {
         make_step(*owner.document, metadata ? metadata : owner.node(), owner.display())};
     std::vector<std::string> assumptions;
     if (!owner.namespace_assumption().empty()) assumptions.push_back(owner.namespace_assumption());
-    if (!pod.service_account_node)
+    if (pod.service_account_defaulted)
       assumptions.push_back(owner.display() +
                             " sets no serviceAccountName, so it runs as \"default\"");
     add_edges(parsed, identity, prefix, assumptions, context_);
