@@ -10,7 +10,6 @@
 #include "auth/endpoints.h"
 #include "auth/sigv4.h"
 #include "util/json.h"
-#include "util/redaction.h"
 #include "util/sensitive.h"
 
 namespace sp::probe {
@@ -113,7 +112,6 @@ Classification get_secret_value(const PermissionEdge& edge, const ProbeCall& cal
     binary = value.empty() && document.HasMember("SecretBinary");
     if (binary) value = json::string_member(document, "SecretBinary");
   }
-  redaction::register_value(value);
   wipe(response);
   if (document.HasParseError() || !document.IsObject() ||
       (value.empty() && !binary && !document.HasMember("SecretString"))) {
@@ -162,7 +160,6 @@ std::string parameter_name(const SecretTarget& secret) {
 Classification parameter_value(const PermissionEdge& edge, const ProbeCall& call,
                                rapidjson::Value& parameter) {
   std::string value = json::string_member(parameter, "Value");
-  redaction::register_value(value);
   return check_value(edge, call, value);
 }
 
@@ -256,12 +253,6 @@ KeyCheck check_json_key(std::string& value, const std::string& key) {
     if (document.HasParseError()) check = KeyCheck::kNotJson;
     else if (!document.IsObject()) check = KeyCheck::kNotObject;
     else check = document.HasMember(key.c_str()) ? KeyCheck::kPresent : KeyCheck::kMissing;
-    // Each field is registered too, so a leaked single field is redacted as well.
-    if (document.IsObject())
-      for (const auto& member : document.GetObject())
-        if (member.value.IsString())
-          redaction::register_value(
-              std::string_view(member.value.GetString(), member.value.GetStringLength()));
   }
   wipe(value);
   return check;
