@@ -140,10 +140,11 @@ class ClassParser {
                        "missing path in a jmesPath entry of objectName \"" + name + "\"");
         continue;
       }
+      // The location stays at objectName, the value that names the secret;
+      // the path names the JSON key.
       CsiRead one = read;
       one.secret.json_key = path.Scalar();
-      one.reference = make_reference(nested, path, "csi-object",
-                                     base_path + ".jmesPath[" + path.Scalar() + "].path");
+      one.reference.path = base_path + ".jmesPath[" + path.Scalar() + "].path";
       reads.push_back(std::move(one));
     }
   }

@@ -44,8 +44,8 @@ TEST_CASE("CSI object yields IRSA edge at its line", "[resolve]") {
   CHECK(password.reference.kind == "csi-object");
   CHECK(password.reference.path ==
         "spec.parameters.objects[shop/orders/db].jmesPath[password].path");
-  CHECK(password.reference.location.line == 45);
-  CHECK(password.reference.location.column == 19);
+  CHECK(password.reference.location.line == 42);
+  CHECK(password.reference.location.column == 21);
   CHECK(password.secret.service == "secretsmanager");
   CHECK(password.secret.id == "shop/orders/db");
   CHECK(password.secret.json_key == "password");
