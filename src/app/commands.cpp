@@ -177,8 +177,7 @@ int run_plan(const Options& options) {
   if (options.format == "json") {
     std::cout << report::render_json_report(run);
   } else {
-    report::Gate gate;
-    report::write_text_report(std::cout, run, gate, text_options());
+    report::write_plan_text(std::cout, run, text_options());
   }
   return report::has_errors(run.diagnostics) ? kInputError : 0;
 }

@@ -81,7 +81,10 @@ class ObjectReader {
   std::string_view source_;
 };
 
-Verdict read_verdict(const ObjectReader& edge) {
+// A plan's resolved edges have no verdict: they were never probed, which
+// reads back as inconclusive so that no such edge can pass as ok.
+Verdict read_verdict(const ObjectReader& edge, bool plan) {
+  if (plan && !edge.has("verdict")) return Verdict::kInconclusive;
   std::string text = edge.string("verdict");
   std::optional<Verdict> verdict = parse_verdict(text);
   if (!verdict) edge.fail(edge.field_path("verdict"), "a known verdict");
@@ -141,14 +144,14 @@ ProviderError read_provider_error(const ObjectReader& reader) {
   return error;
 }
 
-EdgeResult read_edge(const ObjectReader& reader, std::string_view source) {
+EdgeResult read_edge(const ObjectReader& reader, std::string_view source, bool plan) {
   EdgeResult result;
   PermissionEdge& edge = result.edge;
   edge.reference = read_reference(reader.object("reference"));
   edge.secret = read_secret(reader.object("secret"));
   edge.identity = read_identity(reader.object("identity"), source);
   edge.operation = reader.string("operation");
-  result.verdict = read_verdict(reader);
+  result.verdict = read_verdict(reader, plan);
   result.layer = read_layer(reader);
   if (reader.has("provider_error"))
     result.provider_error = read_provider_error(reader.object("provider_error"));
@@ -205,7 +208,8 @@ RunReport parse_json_report(std::string_view text, std::string_view source) {
   const Value& edges = root.array("edges");
   for (rapidjson::SizeType i = 0; i < edges.Size(); ++i)
     run.results.push_back(
-        read_edge(ObjectReader(edges[i], "edges[" + std::to_string(i) + "]", source), source));
+        read_edge(ObjectReader(edges[i], "edges[" + std::to_string(i) + "]", source), source,
+                  run.mode == "plan"));
 
   const Value& diagnostics = root.array("diagnostics", false);
   for (rapidjson::SizeType i = 0; i < diagnostics.Size(); ++i)

@@ -148,6 +148,32 @@ void write_text_report(std::ostream& out, const RunReport& run, const Gate& gate
   emit(out, text.str(), options);
 }
 
+void write_plan_text(std::ostream& out, const RunReport& run, const TextOptions& options) {
+  Painter paint(options.colour);
+  std::vector<EdgeResult> results = run.results;
+  sort_results(results);
+
+  std::ostringstream text;
+  int unresolved = 0;
+  for (const EdgeResult& result : results) {
+    const PermissionEdge& edge = result.edge;
+    text << location_text(edge.reference.location) << "  " << edge.operation << "  "
+         << edge.secret.id << '\n';
+    if (!edge.unresolved_reason.empty()) {
+      ++unresolved;
+      text << "    " << paint(kYellow, "unresolved") << ": " << edge.unresolved_reason << '\n';
+    }
+    if (!edge.identity.principal.empty()) text << "    as " << edge.identity.principal << '\n';
+    for (const ChainStep& step : edge.identity.chain)
+      text << "    via " << step.step << " (" << location_text(step.location) << ")\n";
+    for (const std::string& assumption : edge.assumptions)
+      text << "    assumed: " << assumption << '\n';
+  }
+  text << results.size() << (results.size() == 1 ? " permission edge" : " permission edges")
+       << ": " << results.size() - unresolved << " resolved, " << unresolved << " unresolved\n";
+  emit(out, text.str(), options);
+}
+
 void write_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnostics,
                        const TextOptions& options) {
   Painter paint(options.colour);

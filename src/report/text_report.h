@@ -29,6 +29,11 @@ bool colour_enabled(int fd);
 void write_text_report(std::ostream& out, const RunReport& run, const Gate& gate,
                        const TextOptions& options);
 
+/// Writes a plan: each edge as `file:line:col  operation  secret-id`, then the
+/// runtime identity and its chain, or the reason it is unresolved, then one
+/// summary line. Text is redacted.
+void write_plan_text(std::ostream& out, const RunReport& run, const TextOptions& options);
+
 /// Writes each diagnostic as `secret-preflight: error: file:line:col:
 /// message`, then the source line and a caret under the column when the
 /// source line is known. Text is redacted.
