@@ -179,14 +179,16 @@ std::string strip_message_tail(std::string_view message) {
   auto service = text.find(" (Service:");
   if (service != std::string::npos) text.resize(service);
   auto arn_tail = text.find(": arn:");
-  // "on resource: arn:..." names the resource and stays; a tail after a
-  // policy phrase names the denying policy and goes.
+  // "User: arn:..." names the caller and "on resource: arn:..." the
+  // resource; both stay. A tail after a policy phrase names the denying
+  // policy and goes.
   while (arn_tail != std::string::npos) {
     constexpr std::string_view kOnResource = " on resource";
     bool names_resource = arn_tail >= kOnResource.size() &&
                           std::string_view(text).substr(arn_tail - kOnResource.size(),
                                                         kOnResource.size()) == kOnResource;
-    if (!names_resource) {
+    bool names_caller = std::string_view(text).substr(0, arn_tail) == "User";
+    if (!names_resource && !names_caller) {
       auto end = text.find(' ', arn_tail + 2);
       text.erase(arn_tail, end == std::string::npos ? std::string::npos : end - arn_tail);
     }

@@ -89,6 +89,14 @@ TEST_CASE("message tails are stripped", "[probe]") {
         "a service control policy");
 }
 
+TEST_CASE("message keeps the caller ARN", "[probe]") {
+  const std::string message =
+      "User: arn:aws:sts::111122223333:assumed-role/shop-api-exec/secret-preflight-7 is not "
+      "authorized to perform: secretsmanager:GetSecretValue on resource: shop/stripe because no "
+      "identity-based policy allows the secretsmanager:GetSecretValue action";
+  CHECK(sp::probe::strip_message_tail(message) == message);
+}
+
 TEST_CASE("policy resource replaces the ARN suffix", "[probe]") {
   sp::SecretTarget secret;
   secret.service = "secretsmanager";
