@@ -63,7 +63,6 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
     log::error(std::string("writing the report failed: ") + error.what());
     written = false;
   }
-  report::write_diagnostics(std::cerr, run.diagnostics, text_options());
   report::write_text_report(std::cout, run, gate, text_options());
   if (report::github::running_in_github_actions()) {
     try {
@@ -82,7 +81,9 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
   return written;
 }
 
-std::vector<EdgeResult> unprobed_results(const std::vector<PermissionEdge>& edges) {
+// A plan's results: unresolved edges say why, the others carry no verdict
+// (the JSON report leaves it out for plans).
+std::vector<EdgeResult> plan_results(const std::vector<PermissionEdge>& edges) {
   std::vector<EdgeResult> results;
   for (const PermissionEdge& edge : edges) {
     EdgeResult result;
@@ -92,7 +93,6 @@ std::vector<EdgeResult> unprobed_results(const std::vector<PermissionEdge>& edge
       result.message = edge.unresolved_reason;
     } else {
       result.verdict = Verdict::kInconclusive;
-      result.message = "not probed: the run stopped at an input error";
     }
     results.push_back(std::move(result));
   }
@@ -119,15 +119,10 @@ int run_check(const Options& options) {
   // Load and resolve the manifests into the plan.
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
 
-  if (report::has_errors(run.diagnostics)) {
-    // Input errors stop the run before any credential is used.
-    run.results = unprobed_results(edges);
-    run.finished_at = report::now_utc();
-    run.passed_gate = false;
-    write_channels(run, gate, options);
-    log::error("input errors above; no probe ran. Fix them and run again.");
-    return kInputError;
-  }
+  report::write_diagnostics(std::cerr, run.diagnostics, text_options());
+  if (report::has_errors(run.diagnostics))
+    log::error("the input errors above remain; the other manifests are still checked, and the exit "
+               "status will be 2 until the errors are fixed");
 
   // Become each runtime identity and probe its edges.
   probe::ProbeOptions probe_options;
@@ -160,9 +155,7 @@ int run_plan(const Options& options) {
 
   config::Config config = config::load_config(options.root, options.config_path, run.diagnostics);
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
-  run.results = unprobed_results(edges);
-  for (EdgeResult& result : run.results)
-    if (result.verdict != Verdict::kUnresolved) result.message.clear();
+  run.results = plan_results(edges);
   run.finished_at = report::now_utc();
 
   report::write_diagnostics(std::cerr, run.diagnostics, text_options());
