@@ -76,7 +76,7 @@ std::vector<Annotation> collect_annotations(const RunReport& run, const Gate& ga
   std::vector<EdgeResult> results = run.results;
   sort_results(results);
   for (const EdgeResult& result : results) {
-    AnnotationType type;
+    AnnotationType type = AnnotationType::kNotice;
     switch (classify(gate, result)) {
       case Outcome::kFail: type = AnnotationType::kError; break;
       case Outcome::kWarn: type = AnnotationType::kWarning; break;
