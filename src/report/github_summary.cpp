@@ -58,10 +58,12 @@ std::string edge_row(const EdgeResult& result) {
   std::string secret = edge.secret.id;
   if (!edge.secret.json_key.empty()) secret += " (JSON key " + edge.secret.json_key + ")";
   std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
+  // An unresolved edge's reason names what to add, which is its fix.
+  const std::string& fix = result.fix.empty() ? edge.unresolved_reason : result.fix;
   return "| " + cell(verdict_text(result)) + " | " +
          cell(location_text(edge.reference.location, false)) + " | " + cell(secret) + " | " +
          cell(principal) + " | " + cell(chain_text(edge.identity)) + " | " +
-         cell(to_string(result.layer)) + " | " + cell(result.fix) + " |\n";
+         cell(to_string(result.layer)) + " | " + cell(fix) + " |\n";
 }
 
 std::string diagnostic_row(const Diagnostic& diagnostic) {
