@@ -122,6 +122,28 @@ std::optional<AwsCredentials> parse_credentials(const std::string& xml_body) {
   return result;
 }
 
+// Turns the last STS attempt into session credentials, or into `failure`
+// carrying the provider's error. Wipes the response body either way.
+std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure> session_from(
+    RetryOutcome& outcome, SessionFailure failure, const std::string& entered) {
+  failure.deadline_reached = outcome.deadline_reached;
+  if (outcome.attempts == 0) return failure;
+  if (outcome.last.error) {
+    wipe(outcome.last.response.body);
+    failure.error = outcome.last.error;
+    return failure;
+  }
+  auto credentials = parse_credentials(outcome.last.response.body);
+  wipe(outcome.last.response.body);
+  if (!credentials) {
+    failure.error = ProviderError{"", "the STS response has no Credentials element", "",
+                                  outcome.last.response.status};
+    return failure;
+  }
+  log::debug("auth", entered);
+  return std::make_shared<const AwsCredentials>(std::move(*credentials));
+}
+
 StsClient::StsClient(http::HttpTransport& transport, CiTokenSource& tokens, StsOptions options)
     : transport_(transport), tokens_(tokens), options_(std::move(options)) {}
 
@@ -221,21 +243,8 @@ StsClient::assume_with_web_identity(const Hop& hop) {
     }
     return attempt;
   });
-  failure.deadline_reached = outcome.deadline_reached;
-  if (outcome.attempts == 0) return failure;
-  if (outcome.last.error) {
-    failure.error = outcome.last.error;
-    return failure;
-  }
-  auto credentials = parse_credentials(outcome.last.response.body);
-  wipe(outcome.last.response.body);
-  if (!credentials) {
-    failure.error = ProviderError{"", "the STS response has no Credentials element", "",
-                                  outcome.last.response.status};
-    return failure;
-  }
-  log::debug("auth", "entered " + hop.role_arn + " with AssumeRoleWithWebIdentity");
-  return std::make_shared<const AwsCredentials>(std::move(*credentials));
+  return session_from(outcome, std::move(failure),
+                      "entered " + hop.role_arn + " with AssumeRoleWithWebIdentity");
 }
 
 std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure> StsClient::assume_role(
@@ -258,21 +267,8 @@ std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure> StsClient::a
     if (!attempt.response.ok()) attempt.error = parse_aws_error(attempt.response);
     return attempt;
   });
-  failure.deadline_reached = outcome.deadline_reached;
-  if (outcome.attempts == 0) return failure;
-  if (outcome.last.error) {
-    failure.error = outcome.last.error;
-    return failure;
-  }
-  auto credentials = parse_credentials(outcome.last.response.body);
-  wipe(outcome.last.response.body);
-  if (!credentials) {
-    failure.error = ProviderError{"", "the STS response has no Credentials element", "",
-                                  outcome.last.response.status};
-    return failure;
-  }
-  log::debug("auth", "entered " + hop.role_arn + " with AssumeRole from " + caller_role_arn);
-  return std::make_shared<const AwsCredentials>(std::move(*credentials));
+  return session_from(outcome, std::move(failure),
+                      "entered " + hop.role_arn + " with AssumeRole from " + caller_role_arn);
 }
 
 }  // namespace sp::auth

@@ -14,6 +14,7 @@
 
 #include "util/edit_distance.h"
 #include "util/glob.h"
+#include "util/text.h"
 #include "util/yaml_node.h"
 
 namespace sp::config {
@@ -365,17 +366,6 @@ class ConfigReader {
   std::vector<Diagnostic>& diagnostics_;
 };
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  return lines;
-}
-
 }  // namespace
 
 Config load_config(const std::string& root, const std::string& path,
@@ -387,7 +377,7 @@ Config load_config(const std::string& root, const std::string& path,
   std::ostringstream buffer;
   buffer << stream.rdbuf();
   std::string text = buffer.str();
-  std::vector<std::string> lines = split_lines(text);
+  std::vector<std::string> lines = text::split_lines(text);
   size_t first_new = diagnostics.size();
   try {
     ConfigReader(path, lines, diagnostics).read(YAML::Load(text), config);

@@ -8,23 +8,13 @@
 #include <map>
 #include <sstream>
 
+#include "util/text.h"
 #include "util/yaml_node.h"
 
 namespace sp::manifest {
 namespace {
 
 using Severity = Diagnostic::Severity;
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 bool is_json_path(const std::string& path) { return path.ends_with(".json"); }
 
@@ -223,7 +213,7 @@ std::vector<Document> load_manifest_text(const std::string& path, const std::str
                                          std::vector<Diagnostic>& diagnostics) {
   auto file = std::make_shared<SourceFile>();
   file->path = path;
-  file->lines = split_lines(text);
+  file->lines = text::split_lines(text);
   std::vector<Document> documents =
       is_json_path(path) ? load_json(file, text, diagnostics) : load_yaml(file, diagnostics);
   // Only manifests are checked, so a repeated key in an unrelated YAML file
