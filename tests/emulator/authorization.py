@@ -60,7 +60,10 @@ class Decision:
         return f"because no {_IMPLICIT_NOUN[self.layer]} allows the {self.action} action"
 
     def message(self, caller_arn, resource_text):
-        text = f"User: {caller_arn} is not authorized to perform: {self.action} on resource: {resource_text}"
+        """Return AWS's access-denied message; resource_text None leaves out "on resource:"."""
+        text = f"User: {caller_arn} is not authorized to perform: {self.action}"
+        if resource_text is not None:
+            text += f" on resource: {resource_text}"
         suffix = self.reason()
         return f"{text} {suffix}" if suffix else text
 

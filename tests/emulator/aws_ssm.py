@@ -1,4 +1,9 @@
-"""AWS Systems Manager Parameter Store GetParameter and GetParameters (JSON 1.1 protocol)."""
+"""AWS Systems Manager Parameter Store GetParameter and GetParameters (JSON 1.1 protocol).
+
+Names under /aws/reference/secretsmanager/ read a Secrets Manager secret
+through SSM: the caller needs the SSM action on that parameter ARN and
+secretsmanager:GetSecretValue on the secret.
+"""
 
 import base64
 import hashlib
@@ -6,6 +11,7 @@ import json
 import uuid
 
 import authorization
+import aws_secrets
 from aws_kms import check_decrypt
 from aws_protocol import AwsError, json_response
 from world import parse_arn
@@ -112,6 +118,96 @@ def _authorize(context, action, reference):
     return parameter, selector
 
 
+_REFERENCE_PREFIX = "/aws/reference/secretsmanager/"
+
+
+def _reference_name(text):
+    """Return the part after /aws/reference/secretsmanager/ (selector included) of a name or ARN, else None."""
+    if text.startswith("arn:"):
+        marker = text.find(":parameter/")
+        if marker < 0:
+            return None
+        text = text[marker + len(":parameter"):]
+    return text[len(_REFERENCE_PREFIX):] if text.startswith(_REFERENCE_PREFIX) else None
+
+
+def _check_reference(reference, with_decryption):
+    """Reject a malformed reference or one sent without decryption, before any authorization."""
+    if reference is None:
+        return
+    if not with_decryption:
+        raise AwsError("ValidationException", "WithDecryption flag must be True for retrieving a Secret Manager secret.")
+    if reference.count(":") > 1 or not reference.split(":")[0]:
+        # NOTE: wording (two spaces included) taken from another emulator's
+        # tests, not from a captured AWS response.
+        raise AwsError(
+            "ValidationException",
+            "Invalid parameter name. Please use correct syntax for referencing a version/label  <name>:<version/label>",
+        )
+
+
+def _sm_suffix(code, request_id):
+    return f"(Service: AWSSecretsManager; Status Code: 400; Error Code: {code}; Request ID: {request_id}; Proxy: null)"
+
+
+class _ReferenceMissing(Exception):
+    """The referenced secret or its version does not exist (or is scheduled for deletion)."""
+
+
+def _read_reference(context, reference, requested_name):
+    """Read a referenced secret as the caller and return the Parameter object.
+
+    Raises AwsError for denials and _ReferenceMissing for a missing secret.
+    """
+    secret_id, _, selector = reference.partition(":")
+    body = {}
+    if selector:
+        # NOTE: a selector is taken as a VersionId when it looks like a UUID,
+        # else as a staging label; moto 5 accepts both forms too.
+        key = "VersionId" if len(selector) >= 32 and selector.count("-") == 4 else "VersionStage"
+        body[key] = selector
+    # NOTE: SSM is assumed to send the secret name as SecretId and to make the
+    # call from its own network, so the caller's VPC endpoint does not apply.
+    secret, decision = aws_secrets.decide(context, "secretsmanager:GetSecretValue", secret_id, body, vpc_endpoint=False)
+    request_id = str(uuid.uuid4())
+    if not decision.allowed:
+        # NOTE: AWS's wording for this denial is not confirmed. It is modelled
+        # on the KMS denial SSM passes through: the inner service's message
+        # and an SDK-style "(Service: ...)" suffix.
+        raise AwsError(
+            "AccessDeniedException",
+            decision.message(context.caller.arn, secret_id) + " " + _sm_suffix("AccessDeniedException", request_id),
+        )
+    if secret is None:
+        raise _ReferenceMissing()
+    try:
+        value = aws_secrets.read_value(context, secret, body)
+    except AwsError as error:
+        if error.code == "AccessDeniedException":
+            raise AwsError("AccessDeniedException", f"{error.message} {_sm_suffix(error.code, request_id)}")
+        if error.code == "DecryptionFailure":
+            # NOTE: the SSM code for a key that cannot decrypt is a guess.
+            raise AwsError("InvalidKeyId", f"{error.message} {_sm_suffix(error.code, request_id)}")
+        # NOTE: a secret scheduled for deletion, or a missing version, is
+        # reported as a missing parameter; AWS's answer is not confirmed.
+        raise _ReferenceMissing()
+    source = {k: v for k, v in value.items() if k != "VersionStages"}
+    source["VersionIdsToStages"] = value["VersionStages"]
+    result = {
+        "Name": requested_name,
+        "Type": "SecureString",
+        "Value": value.get("SecretString", value.get("SecretBinary", "")),
+        "Version": 0,
+        "SourceResult": json.dumps(source),
+        "LastModifiedDate": value["CreatedDate"],
+        "ARN": secret.arn,
+        "DataType": "text",
+    }
+    if selector:
+        result["Selector"] = f":{selector}"
+    return result
+
+
 def _render(context, parameter, selector, with_decryption):
     version = _select(parameter, selector)
     value = version.value
@@ -158,7 +254,19 @@ def get_parameter(context, params):
     name = body.get("Name")
     if not name:
         raise AwsError("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+    reference = _reference_name(name)
+    _check_reference(reference, bool(body.get("WithDecryption")))
     parameter, selector = _authorize(context, "ssm:GetParameter", name)
+    if reference is not None:
+        try:
+            result = _read_reference(context, reference, name)
+        except _ReferenceMissing:
+            # Wording as moto 5 returns it.
+            raise AwsError(
+                "ParameterNotFound",
+                f"An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret {name} not found.",
+            )
+        return json_response({"Parameter": result}, context.request_id)
     if parameter is None:
         raise AwsError("ParameterNotFound", None)
     result = _render(context, parameter, selector, bool(body.get("WithDecryption")))
@@ -176,15 +284,25 @@ def get_parameters(context, params):
             f"1 validation error detected: Value '{names}' at 'names' failed to satisfy constraint: "
             f"Member must have length less than or equal to {_MAX_NAMES}",
         )
+    for name in names:
+        _check_reference(_reference_name(name), bool(body.get("WithDecryption")))
     found = []
     invalid = []
+    results = []
     for name in names:
         parameter, selector = _authorize(context, "ssm:GetParameters", name)
-        if parameter is None:
+        reference = _reference_name(name)
+        if reference is not None:
+            # NOTE: a missing referenced secret is assumed to be listed in
+            # InvalidParameters like any missing name; a denial fails the call.
+            try:
+                results.append(_read_reference(context, reference, name))
+            except _ReferenceMissing:
+                invalid.append(name)
+        elif parameter is None:
             invalid.append(name)
         else:
             found.append((parameter, selector, name))
-    results = []
     for parameter, selector, name in found:
         try:
             results.append(_render(context, parameter, selector, bool(body.get("WithDecryption"))))

@@ -6,6 +6,7 @@ import subprocess
 import unittest
 
 from harness import FIXTURES, RunningEmulator, cli_env
+from world import secret_access_key_for
 
 AWS_CLI = "/usr/bin/aws"
 READER = "arn:aws:iam::111122223333:role/ci/preflight-reader"
@@ -130,6 +131,62 @@ class AwsCliTest(unittest.TestCase):
         result = self.aws("secretsmanager", "get-secret-value", "--secret-id", "shop/db-password",
                           credentials=(key_id, "A" * 40, token))
         self.assertIn("(InvalidSignatureException)", result.stderr)
+
+
+
+@unittest.skipUnless(os.path.exists(AWS_CLI), "Debian's awscli is not installed")
+class AwsCliFindTest(unittest.TestCase):
+    """list-secrets (paginated by the CLI) and SSM's reference path, on the `find` world.
+
+    Debian's awscli 2.9.19 has no batch-get-secret-value command, so
+    BatchGetSecretValue is held only against test_secrets_find.py.
+    """
+
+    LISTER = ("AKIAFINDLISTER000001", secret_access_key_for("AKIAFINDLISTER000001"), None)
+    SSM_ONLY = ("AKIAFINDSSMONLY00001", secret_access_key_for("AKIAFINDSSMONLY00001"), None)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emulator = RunningEmulator(FIXTURES / "find" / "cloud").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emulator.__exit__(None, None, None)
+
+    def aws(self, *args, credentials):
+        command = [AWS_CLI, *args, "--endpoint-url", self.emulator.endpoint,
+                   "--ca-bundle", self.emulator.env["AWS_CA_BUNDLE"], "--output", "json"]
+        return subprocess.run(command, env=cli_env(self.emulator, credentials), capture_output=True, text=True, timeout=60)
+
+    def test_list_secrets_with_filters_and_pages(self):
+        result = self.aws("secretsmanager", "list-secrets", "--filters", "Key=tag-key,Values=team",
+                          "Key=tag-value,Values=shop", "--page-size", "2", credentials=self.LISTER)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        names = [s["Name"] for s in json.loads(result.stdout)["SecretList"]]
+        self.assertEqual(names, ["team/a", "team/b", "team/locked-c"])
+
+    def test_list_secrets_denied(self):
+        result = self.aws("secretsmanager", "list-secrets", credentials=self.SSM_ONLY)
+        self.assertEqual(result.returncode, 254)
+        self.assertIn("(AccessDeniedException) when calling the ListSecrets operation: User: "
+                      "arn:aws:iam::111122223333:user/ssm-only is not authorized to perform: secretsmanager:ListSecrets "
+                      "because no identity-based policy allows the secretsmanager:ListSecrets action", result.stderr)
+
+    def test_ssm_reference_reads_secret(self):
+        result = self.aws("ssm", "get-parameters", "--with-decryption", "--names", "/aws/reference/secretsmanager/team/a",
+                          credentials=self.LISTER)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        parameter = json.loads(result.stdout)["Parameters"][0]
+        self.assertEqual(parameter["Value"], "canary-find-a-1c2d")
+        self.assertEqual(parameter["ARN"], "arn:aws:secretsmanager:us-east-1:111122223333:secret:team/a-AaAaAa")
+
+    def test_ssm_reference_denied_by_secrets_manager(self):
+        result = self.aws("ssm", "get-parameter", "--with-decryption", "--name", "/aws/reference/secretsmanager/team/a",
+                          credentials=self.SSM_ONLY)
+        self.assertEqual(result.returncode, 254)
+        self.assertIn("(AccessDeniedException) when calling the GetParameter operation: User: "
+                      "arn:aws:iam::111122223333:user/ssm-only is not authorized to perform: "
+                      "secretsmanager:GetSecretValue on resource: team/a", result.stderr)
 
 
 if __name__ == "__main__":
