@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sp {
@@ -74,6 +75,17 @@ struct SecretReference {
   std::string path;
 };
 
+/// The filters of an External Secrets `dataFrom[].find`, which lists secrets
+/// and reads every match instead of naming one.
+struct SecretFind {
+  /// `find.path`, sent as a Secrets Manager `name` filter (a prefix match).
+  std::string path;
+  /// `find.name.regexp`; the controller applies it to each listed name.
+  std::string name_regexp;
+  /// `find.tags`; each pair is sent as a `tag-key` and a `tag-value` filter.
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
 /// The secret as the provider names it, with the selectors the platform sends.
 struct SecretTarget {
   std::string provider = "aws";
@@ -90,6 +102,8 @@ struct SecretTarget {
   std::string version_id;
   /// SSM selector appended as name:selector (a version number or label).
   std::string parameter_selector;
+  /// Set on list-and-read edges, whose `id` is the path or "*".
+  std::optional<SecretFind> find;
 };
 
 /// How the platform obtains the runtime identity.

@@ -260,32 +260,57 @@ class ExternalSecretResolver {
     context_.edges.push_back(std::move(edge));
   }
 
-  // dataFrom.find lists secrets and reads every match, so its edges are the
-  // list and batch-read calls the External Secrets AWS provider makes. A probe may report them
-  // inconclusive where it cannot list.
+  // dataFrom.find lists secrets and reads every match. Its edges are the
+  // calls the External Secrets AWS provider makes (findByName, findByTags):
+  // with `path` or `tags` it sends BatchGetSecretValue with filters, which
+  // also needs secretsmanager:ListSecrets; with only `name.regexp` it calls
+  // ListSecrets and then GetSecretValue on each match. A `name` wins over
+  // `tags`, and a find with neither is rejected by the controller.
   void read_find(const EntryRead& read) {
     StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
     if (!access.aws) return;
     std::string path = child_text(read.ref, "path");
-    std::string pattern = child_text(child(read.ref, "name"), "regexp");
+    YAML::Node name = child(read.ref, "name");
+    std::string pattern = child_text(name, "regexp");
+    YAML::Node tags = child(read.ref, "tags");
     std::vector<std::string> operations;
     std::string service;
+    SecretFind find;
+    find.path = path;
+    find.name_regexp = pattern;
+    if (!name.IsDefined() && tags.IsMap()) {
+      for (const auto& tag : tags)
+        find.tags.emplace_back(util::scalar_text(tag.first), util::scalar_text(tag.second));
+    }
+    std::string unresolved;
     if (access.service == "ParameterStore") {
       service = "ssm";
       operations = {path.empty() ? "ssm:DescribeParameters" : "ssm:GetParametersByPath"};
     } else {
       service = "secretsmanager";
-      operations = {"secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"};
+      bool batch = !path.empty() || !find.tags.empty();
+      operations = {"secretsmanager:ListSecrets",
+                    batch ? "secretsmanager:BatchGetSecretValue" : "secretsmanager:GetSecretValue"};
+      if (!name.IsDefined() && find.tags.empty())
+        unresolved = "dataFrom.find sets neither name nor tags, which External Secrets rejects; "
+                     "add name.regexp or tags";
     }
     for (const auto& operation : operations) {
       PermissionEdge edge = start_edge(read, access);
       edge.secret.service = service;
       edge.secret.id = path.empty() ? "*" : access.prefix + path;
+      edge.secret.find = find;
       edge.operation = operation;
+      if (edge.unresolved_reason.empty()) edge.unresolved_reason = unresolved;
       std::string selector = pattern.empty() ? "" : " with names matching \"" + pattern + "\"";
       edge.assumptions.push_back("dataFrom.find lists secrets" + selector +
                                  " and reads every match; the identity needs " + operation +
-                                 " on all of them");
+                                 (operation.ends_with("ListSecrets") ? "" : " on all of them"));
+      if (name.IsDefined() && tags.IsMap())
+        edge.assumptions.push_back("find.tags is ignored because find.name is set, as External "
+                                   "Secrets does");
+      // NOTE: External Secrets sends find.path without the store's prefix
+      // (findByName, findByTags), so the probe filters on the bare path.
       context_.edges.push_back(std::move(edge));
     }
   }

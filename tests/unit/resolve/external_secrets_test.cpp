@@ -210,3 +210,50 @@ TEST_CASE("Static keys with a role still resolve", "[resolve]") {
   CHECK(result.edges[0].identity.principal == "arn:aws:iam::111122223333:role/reader");
   CHECK(result.edges[0].identity.assumed_before.empty());
 }
+
+TEST_CASE("ExternalSecret find maps to the provider's calls", "[resolve]") {
+  std::string aws =
+      "      service: SecretsManager\n      region: us-east-1\n      prefix: prod/\n"
+      "      auth: {jwt: {serviceAccountRef: {name: eso, namespace: platform}}}\n";
+  std::string spec =
+      "  dataFrom:\n"
+      "    - find: {tags: {team: shop, tier: web}}\n"
+      "    - find: {name: {regexp: \"^app/\"}}\n"
+      "    - find: {name: {regexp: \"^app/\"}, tags: {team: shop}}\n"
+      "    - find: {path: app/}\n";
+  auto result = sp::test::resolve_files(
+      {{"a.yaml", kEsoAccount + "---\n" + store("ClusterSecretStore", aws) + "---\n" +
+                      external_secret("ClusterSecretStore", spec)}});
+  CHECK(result.diagnostics.empty());
+  REQUIRE(result.edges.size() == 8);
+  using Tags = std::vector<std::pair<std::string, std::string>>;
+
+  const PermissionEdge& by_tags = result.edges[1];
+  CHECK(result.edges[0].operation == "secretsmanager:ListSecrets");
+  CHECK(by_tags.operation == "secretsmanager:BatchGetSecretValue");
+  CHECK(by_tags.secret.id == "*");
+  REQUIRE(by_tags.secret.find);
+  CHECK(by_tags.secret.find->tags == Tags{{"team", "shop"}, {"tier", "web"}});
+  CHECK(by_tags.unresolved_reason.empty());
+
+  const PermissionEdge& by_name = result.edges[3];
+  CHECK(result.edges[2].operation == "secretsmanager:ListSecrets");
+  CHECK(by_name.operation == "secretsmanager:GetSecretValue");
+  REQUIRE(by_name.secret.find);
+  CHECK(by_name.secret.find->name_regexp == "^app/");
+  CHECK(by_name.secret.find->path.empty());
+
+  // A name wins over tags, as in the provider's GetAllSecrets.
+  const PermissionEdge& name_and_tags = result.edges[5];
+  CHECK(name_and_tags.operation == "secretsmanager:GetSecretValue");
+  REQUIRE(name_and_tags.secret.find);
+  CHECK(name_and_tags.secret.find->tags.empty());
+
+  const PermissionEdge& path_only = result.edges[7];
+  CHECK(path_only.operation == "secretsmanager:BatchGetSecretValue");
+  CHECK(path_only.secret.id == "prod/app/");
+  REQUIRE(path_only.secret.find);
+  CHECK(path_only.secret.find->path == "app/");
+  CHECK(path_only.unresolved_reason ==
+        "dataFrom.find sets neither name nor tags, which External Secrets rejects; add name.regexp or tags");
+}
