@@ -144,6 +144,8 @@ std::string arn_account(const std::string& arn) {
 
 std::string policy_resource(const SecretTarget& secret) {
   std::string name = secret.id;
+  // List and batch calls of a find take no resource but "*".
+  if (name == "*") return name;
   if (secret.service == "ssm") {
     auto marker = name.find(":parameter");
     if (name.starts_with("arn:") && marker != std::string::npos) name = name.substr(marker + 10);

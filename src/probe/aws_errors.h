@@ -64,7 +64,7 @@ std::string arn_account(const std::string& arn);
 
 /// Returns how an IAM policy would name `secret`: for Secrets Manager,
 /// "<name>-??????" (the random suffix of a secret ARN replaced), for SSM the
-/// parameter name.
+/// parameter name; "*" stays "*".
 std::string policy_resource(const SecretTarget& secret);
 
 }  // namespace sp::probe

@@ -6,9 +6,9 @@
 #include <functional>
 #include <utility>
 
-#include "auth/aws_response.h"
 #include "auth/endpoints.h"
-#include "auth/sigv4.h"
+#include "probe/find_probe.h"
+#include "probe/json_call.h"
 #include "util/json.h"
 #include "util/sensitive.h"
 
@@ -16,25 +16,6 @@ namespace sp::probe {
 namespace {
 
 using auth::Service;
-
-// JSON 1.1 call: POST / with X-Amz-Target, signed for `service` in the call's region.
-auth::RetryOutcome call_json(const ProbeCall& call, Service service, const std::string& target,
-                             const std::string& body, const std::string& operation,
-                             const std::string& secret_id) {
-  return auth::run_with_retries(call.retry, operation, secret_id, [&] {
-    http::Request request;
-    request.url = auth::endpoint_url(service, call.region) + "/";
-    request.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
-    request.body = body;
-    request.timeout = auth::time_left(call.retry, std::chrono::milliseconds(30'000));
-    auth::sign(request, call.credentials, auth::signing_region(service, call.region),
-               auth::signing_name(service), std::chrono::system_clock::now());
-    auth::Attempt attempt;
-    attempt.response = call.transport.perform(request);
-    if (!attempt.response.ok()) attempt.error = auth::parse_aws_error(attempt.response);
-    return attempt;
-  });
-}
 
 std::string subject(const PermissionEdge& edge, const ProbeCall& call) {
   return edge.operation + " on " + (edge.secret.service == "ssm" ? "parameter " : "secret ") +
@@ -163,12 +144,67 @@ Classification parameter_value(const PermissionEdge& edge, const ProbeCall& call
   return check_value(edge, call, value);
 }
 
+// Returns the secret a parameter under /aws/reference/secretsmanager/ reads
+// through SSM (name or ARN form), or nothing for an ordinary parameter.
+std::optional<SecretTarget> referenced_secret(const SecretTarget& parameter) {
+  constexpr std::string_view kPrefix = "/aws/reference/secretsmanager/";
+  std::string name = parameter.id;
+  auto marker = name.find(":parameter/");
+  if (name.starts_with("arn:") && marker != std::string::npos) name = name.substr(marker + 10);
+  if (!name.starts_with(kPrefix)) return std::nullopt;
+  SecretTarget secret = parameter;
+  secret.service = "secretsmanager";
+  secret.id = name.substr(kPrefix.size());
+  secret.parameter_selector.clear();
+  return secret;
+}
+
+// SSM reads a referenced secret with the caller's own
+// secretsmanager:GetSecretValue, so a denial that names Secrets Manager or
+// KMS gets a fix for the secret instead of the parameter.
+Classification reference_failed(const PermissionEdge& edge, const ProbeCall& call, const SecretTarget& secret,
+                                const auth::RetryOutcome& outcome, std::optional<ProviderError>& error) {
+  const std::optional<ProviderError>& provider = outcome.last.error;
+  if (!provider) return failed(edge, call, outcome, error);
+  const std::string& text = provider->message;
+  bool secrets_manager = text.find("secretsmanager:") != std::string::npos ||
+                         text.find("AWSSecretsManager") != std::string::npos ||
+                         text.find("Access to KMS is not allowed") != std::string::npos;
+  // NOTE: SSM may hide the Secrets Manager error behind this generic
+  // ValidationException. One third-party emulator returns it for a caller
+  // without secretsmanager:GetSecretValue, but no AWS capture confirms it.
+  bool dependency = provider->code == "ValidationException" &&
+                    text.find("calling one AWS dependency service") != std::string::npos;
+  if (!secrets_manager && !dependency) return failed(edge, call, outcome, error);
+  error = provider;
+  FixContext context{"secretsmanager:GetSecretValue", call.role_arn, secret};
+  Classification result;
+  if (dependency) {
+    result.verdict = Verdict::kDenied;
+    result.layer = Layer::kUnknown;
+    result.message = subject(edge, call) + " failed in Secrets Manager, and SSM did not say why: " +
+                     provider->code + ": " + strip_message_tail(text);
+    result.fix = "Allow secretsmanager:GetSecretValue on " + policy_resource(secret) + " for " +
+                 role_name(call.role_arn) + " (SSM reads the secret as the caller), and check that secret " +
+                 secret.id + " exists in " + call.region + ".";
+    return result;
+  }
+  result = classify_probe_error(*provider, context, outcome.deadline_reached);
+  result.message = subject(edge, call) + " reads secret " + secret.id + " through SSM, which failed: " +
+                   result.message;
+  return result;
+}
+
 Classification get_parameters(const PermissionEdge& edge, const ProbeCall& call,
                               std::optional<ProviderError>& error) {
   const std::string name = parameter_name(edge.secret);
+  std::optional<SecretTarget> secret = referenced_secret(edge.secret);
   std::string body = "{\"Names\":[" + json::quote(name) + "],\"WithDecryption\":true}";
   auto outcome = call_json(call, Service::kSsm, "AmazonSSM.GetParameters", body, edge.operation, name);
-  if (outcome.last.error || outcome.attempts == 0) return failed(edge, call, outcome, error);
+  if (outcome.last.error || outcome.attempts == 0) {
+    if (secret) return reference_failed(edge, call, *secret, outcome, error);
+    return failed(edge, call, outcome, error);
+  }
   std::string& response = outcome.last.response.body;
   rapidjson::Document document;
   document.ParseInsitu(response.data());
@@ -189,6 +225,13 @@ Classification get_parameters(const PermissionEdge& edge, const ProbeCall& call,
   if (listed_invalid || !has_parameter) {
     wipe(response);
     result.verdict = Verdict::kNotFound;
+    if (secret) {
+      result.message = subject(edge, call) + " listed the name in InvalidParameters: no Secrets Manager secret " +
+                       secret->id + " (or no such version) in " + call.region;
+      result.fix = "Create secret " + secret->id + " in " + call.region +
+                   ", or fix the secret name after /aws/reference/secretsmanager/ in the reference.";
+      return result;
+    }
     result.message = subject(edge, call) + " listed the name in InvalidParameters: no such parameter or version";
     result.fix = "Create parameter " + name + " in " + call.region +
                  ", or fix the name, version or label in the reference.";
@@ -232,15 +275,14 @@ Classification not_probed(const PermissionEdge& edge, const ProbeCall& call,
 using ProbeFunction = Classification (*)(const PermissionEdge&, const ProbeCall&,
                                          std::optional<ProviderError>&);
 
-// TODO: probe secretsmanager:ListSecrets and BatchGetSecretValue (External
-// Secrets `find` and batch reads); they report inconclusive until then.
-constexpr std::array<std::pair<std::string_view, ProbeFunction>, 6> kOperations = {{
+// Edges with a find (External Secrets dataFrom.find) go to probe_find.
+// TODO: probe the Parameter Store find operations (ssm:DescribeParameters,
+// ssm:GetParametersByPath); they report inconclusive until then.
+constexpr std::array<std::pair<std::string_view, ProbeFunction>, 4> kOperations = {{
     {"secretsmanager:GetSecretValue", get_secret_value},
     {"secretsmanager:DescribeSecret", describe_secret},
     {"ssm:GetParameters", get_parameters},
     {"ssm:GetParameter", get_parameter},
-    {"secretsmanager:ListSecrets", not_probed},
-    {"secretsmanager:BatchGetSecretValue", not_probed},
 }};
 
 }  // namespace
@@ -260,6 +302,10 @@ KeyCheck check_json_key(std::string& value, const std::string& key) {
 
 Classification probe_secret(const PermissionEdge& edge, const ProbeCall& call,
                             std::optional<ProviderError>& error) {
+  if (edge.secret.find) {
+    if (edge.secret.service == "secretsmanager") return probe_find(edge, call, error);
+    return not_probed(edge, call, error);
+  }
   for (const auto& [operation, probe] : kOperations)
     if (operation == edge.operation) return probe(edge, call, error);
   Classification result;

@@ -26,7 +26,10 @@ struct ProbeCall {
 /// secretsmanager:GetSecretValue (SecretId, VersionStage, VersionId),
 /// secretsmanager:DescribeSecret, ssm:GetParameters (Names=[name or
 /// name:selector], WithDecryption) and ssm:GetParameter. Checks the JSON
-/// key when one is named. Operations not probed yet give inconclusive.
+/// key when one is named. A parameter under /aws/reference/secretsmanager/
+/// is a secret read through SSM, and its denials name the secret. Edges
+/// with a `find` go to probe_find(). Operations not probed yet give
+/// inconclusive.
 Classification probe_secret(const PermissionEdge& edge, const ProbeCall& call,
                             std::optional<ProviderError>& error);
 

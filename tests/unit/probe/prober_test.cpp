@@ -155,13 +155,160 @@ TEST_CASE("passed deadline gives inconclusive, never ok", "[probe]") {
   CHECK(results[0].verdict == Verdict::kInconclusive);
 }
 
-TEST_CASE("unprobed operations are inconclusive", "[probe]") {
+sp::PermissionEdge find_edge(const std::string& operation, sp::SecretFind find) {
+  auto result = edge(operation, "secretsmanager", find.path.empty() ? "*" : find.path);
+  result.secret.find = std::move(find);
+  return result;
+}
+
+const std::string kDenyList =
+    R"({"__type":"AccessDeniedException","Message":"User: x is not authorized to perform: secretsmanager:ListSecrets because no identity-based policy allows the secretsmanager:ListSecrets action"})";
+
+TEST_CASE("find ListSecrets sends filters, matches names", "[probe]") {
   Env env;
-  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(500, ""); }));
-  auto results = sp::probe::probe_edges({edge("secretsmanager:ListSecrets", "secretsmanager", "shop/*")},
+  FakeTransport transport(cloud([](const std::string& target, const std::string& body) {
+    CHECK(target == "secretsmanager.ListSecrets");
+    if (body.find("NextToken") == std::string::npos) {
+      CHECK(body == R"({"Filters":[{"Key":"name","Values":["team/"]}]})");
+      return respond(200, R"({"SecretList":[{"Name":"team/a","ARN":"arn:a"}],"NextToken":"t2"})");
+    }
+    CHECK(body == R"({"Filters":[{"Key":"name","Values":["team/"]}],"NextToken":"t2"})");
+    return respond(200, R"({"SecretList":[{"Name":"team/b","ARN":"arn:b"}]})");
+  }));
+  auto matching = find_edge("secretsmanager:ListSecrets", {"team/", "b$", {}});
+  auto none = find_edge("secretsmanager:ListSecrets", {"team/", "^zzz", {}});
+  auto results = sp::probe::probe_edges({matching, none}, options(), transport);
+  CHECK(results[0].verdict == Verdict::kOk);
+  CHECK(results[0].message ==
+        "secretsmanager:ListSecrets with name prefix \"team/\", names matching \"b$\" as shop-api-exec "
+        "listed 1 matching secrets");
+  CHECK(results[1].verdict == Verdict::kNotFound);
+  CHECK(results[1].message.find("listed 2 secrets in us-east-1, none matching the find") != std::string::npos);
+}
+
+TEST_CASE("find ListSecrets denial names layer", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(400, kDenyList); }));
+  auto results = sp::probe::probe_edges({find_edge("secretsmanager:ListSecrets", {"", "^app", {}})}, options(),
+                                        transport);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kIdentityPolicy);
+  CHECK(results[0].fix == "Allow secretsmanager:ListSecrets on * in a policy attached to shop-api-exec.");
+}
+
+TEST_CASE("find batch Errors entry is denied", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string& target, const std::string& body) {
+    CHECK(target == "secretsmanager.BatchGetSecretValue");
+    CHECK(body == R"({"Filters":[{"Key":"tag-key","Values":["team"]},{"Key":"tag-value","Values":["shop"]}]})");
+    return respond(200, R"({"SecretValues":[{"Name":"team/a","SecretString":")" + kCanary +
+                            R"("}],"Errors":[{"SecretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:team/c-AbCdEf","ErrorCode":"AccessDeniedException","Message":"User: x is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:team/c-AbCdEf with an explicit deny in an identity-based policy"}]})");
+  }));
+  auto results = sp::probe::probe_edges(
+      {find_edge("secretsmanager:BatchGetSecretValue", {"", "", {{"team", "shop"}}})}, options(), transport);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kIdentityPolicy);
+  CHECK(results[0].message.find("read 1 matching secrets and listed "
+                                "arn:aws:secretsmanager:us-east-1:111122223333:secret:team/c-AbCdEf in Errors") !=
+        std::string::npos);
+  CHECK(results[0].fix == "Allow secretsmanager:GetSecretValue on team/c-?????? in a policy attached to shop-api-exec.");
+  CHECK(results[0].message.find(kCanary) == std::string::npos);
+}
+
+TEST_CASE("find batch skips errors the regexp excludes", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(200, R"({"SecretValues":[{"Name":"app/a","SecretString":"v"}],"Errors":[{"SecretId":"other/x","ErrorCode":"ResourceNotFoundException"}]})");
+  }));
+  auto results = sp::probe::probe_edges({find_edge("secretsmanager:BatchGetSecretValue", {"app/", "^app/", {}})},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kOk);
+  CHECK(results[0].message.find("read all 1 matching secrets") != std::string::npos);
+}
+
+TEST_CASE("find batch denied for the call", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(400, kDenyList); }));
+  auto results = sp::probe::probe_edges({find_edge("secretsmanager:BatchGetSecretValue", {"app/", "", {}})},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kIdentityPolicy);
+}
+
+TEST_CASE("find without path reads each match", "[probe]") {
+  Env env;
+  std::vector<std::string> reads;
+  FakeTransport transport(cloud([&](const std::string& target, const std::string& body) {
+    if (target == "secretsmanager.ListSecrets") {
+      CHECK(body == "{}");
+      return respond(200, R"({"SecretList":[{"Name":"app/a"},{"Name":"app/b"},{"Name":"web/c"}]})");
+    }
+    reads.push_back(body);
+    if (body.find("app/b") != std::string::npos)
+      return respond(400, R"({"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."})");
+    return respond(200, R"({"SecretString":")" + kCanary + R"("})");
+  }));
+  auto results = sp::probe::probe_edges({find_edge("secretsmanager:GetSecretValue", {"", "^app/", {}})},
+                                        options(), transport);
+  REQUIRE(reads.size() == 2);
+  CHECK(reads[0] == R"({"SecretId":"app/a","VersionStage":"AWSCURRENT"})");
+  CHECK(results[0].verdict == Verdict::kNotFound);
+  CHECK(results[0].message.find("dataFrom.find matched 2 secrets; secretsmanager:GetSecretValue on secret app/b") == 0);
+}
+
+TEST_CASE("find without list permission is inconclusive", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(400, kDenyList); }));
+  auto results = sp::probe::probe_edges({find_edge("secretsmanager:GetSecretValue", {"", "^app/", {}})},
                                         options(), transport);
   CHECK(results[0].verdict == Verdict::kInconclusive);
+  CHECK(results[0].fix == "Fix the secretsmanager:ListSecrets edge of this find first.");
+}
+
+TEST_CASE("Parameter Store find is not probed yet", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) { return respond(500, ""); }));
+  auto parameters = edge("ssm:GetParametersByPath", "ssm", "/shop/");
+  parameters.secret.find = sp::SecretFind{"/shop/", "", {}};
+  auto results = sp::probe::probe_edges({parameters}, options(), transport);
+  CHECK(results[0].verdict == Verdict::kInconclusive);
   CHECK(results[0].message.find("is not probed yet") != std::string::npos);
+  CHECK(transport.requests().size() == 1);
+}
+
+TEST_CASE("SSM reference denial names the secret", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(400, R"json({"__type":"AccessDeniedException","Message":"User: x is not authorized to perform: secretsmanager:GetSecretValue on resource: shop/db because no identity-based policy allows the secretsmanager:GetSecretValue action (Service: AWSSecretsManager; Status Code: 400; Error Code: AccessDeniedException; Request ID: r; Proxy: null)"})json");
+  }));
+  auto results = sp::probe::probe_edges({edge("ssm:GetParameters", "ssm", "/aws/reference/secretsmanager/shop/db")},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kIdentityPolicy);
+  CHECK(results[0].fix == "Allow secretsmanager:GetSecretValue on shop/db-?????? in a policy attached to shop-api-exec.");
+  CHECK(results[0].message.find("reads secret shop/db through SSM, which failed") != std::string::npos);
+}
+
+TEST_CASE("SSM reference to a missing secret", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(200, R"({"Parameters":[],"InvalidParameters":["/aws/reference/secretsmanager/shop/db"]})");
+  }));
+  auto results = sp::probe::probe_edges({edge("ssm:GetParameters", "ssm", "/aws/reference/secretsmanager/shop/db")},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kNotFound);
+  CHECK(results[0].fix.find("Create secret shop/db in us-east-1") == 0);
+}
+
+TEST_CASE("SSM reference dependency failure is denied", "[probe]") {
+  Env env;
+  FakeTransport transport(cloud([](const std::string&, const std::string&) {
+    return respond(400, R"({"__type":"ValidationException","message":"An error occurred while calling one AWS dependency service."})");
+  }));
+  auto results = sp::probe::probe_edges({edge("ssm:GetParameters", "ssm", "/aws/reference/secretsmanager/shop/db")},
+                                        options(), transport);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kUnknown);
 }
 
 TEST_CASE("operator comparison notes operator access", "[probe]") {
