@@ -129,12 +129,13 @@ Listing list_secrets(const PermissionEdge& edge, const ProbeCall& call, const Na
   return listing;
 }
 
-// Classifies a failed list or batch call. Both take the resource "*".
-Classification call_failed(const PermissionEdge& edge, const ProbeCall& call, const auth::RetryOutcome& outcome,
-                           std::optional<ProviderError>& error) {
+// Classifies a failed `operation` call, a list or a batch, which both take
+// the resource "*".
+Classification call_failed(const PermissionEdge& edge, const ProbeCall& call, const std::string& operation,
+                           const auth::RetryOutcome& outcome, std::optional<ProviderError>& error) {
   SecretTarget any = edge.secret;
   any.id = "*";
-  FixContext context{edge.operation, call.role_arn, any};
+  FixContext context{operation, call.role_arn, any};
   if (!outcome.last.error) {
     Classification result;
     result.message = subject(edge, call) + " was not attempted: the run deadline had passed";
@@ -160,15 +161,15 @@ Classification nothing_matched(const PermissionEdge& edge, const ProbeCall& call
   result.verdict = Verdict::kNotFound;
   result.message = subject(edge, call) + " " + verb + " " + std::to_string(listed) +
                    " secrets in " + call.region + ", none matching the find";
-  result.fix = "Create a secret that matches " + describe_find(*edge.secret.find) + " in " + call.region +
-               ", or fix the find filters in the reference.";
+  result.fix = "Create a secret in " + call.region + " that the find selects (" + describe_find(*edge.secret.find) +
+               "), or fix the find filters in the reference.";
   return result;
 }
 
 Classification list_probe(const PermissionEdge& edge, const ProbeCall& call, const NameMatcher& matcher,
                           std::optional<ProviderError>& error) {
   Listing listing = list_secrets(edge, call, matcher);
-  if (listing.failure) return call_failed(edge, call, *listing.failure, error);
+  if (listing.failure) return call_failed(edge, call, edge.operation, *listing.failure, error);
   if (!listing.problem.empty()) return listing_problem(edge, call, listing);
   if (listing.matches.empty()) return nothing_matched(edge, call, listing.listed, "listed");
   Classification result;
@@ -186,7 +187,7 @@ Classification read_each_probe(const PermissionEdge& edge, const ProbeCall& call
   Listing listing = list_secrets(edge, call, matcher);
   if (listing.failure) {
     std::optional<ProviderError> list_error;
-    Classification listed = call_failed(edge, call, *listing.failure, list_error);
+    Classification listed = call_failed(edge, call, "secretsmanager:ListSecrets", *listing.failure, list_error);
     Classification result;
     result.message = subject(edge, call) + " could not list the secrets to read, so GetSecretValue "
                                            "was not tried: " + listed.message;
@@ -237,7 +238,7 @@ Classification batch_probe(const PermissionEdge& edge, const ProbeCall& call, co
     auto outcome = call_json(call, Service::kSecretsManager, "secretsmanager.BatchGetSecretValue",
                              request_body(*edge.secret.find, next_token), edge.operation,
                              describe_find(*edge.secret.find));
-    if (outcome.last.error || outcome.attempts == 0) return call_failed(edge, call, outcome, error);
+    if (outcome.last.error || outcome.attempts == 0) return call_failed(edge, call, edge.operation, outcome, error);
     std::string& response = outcome.last.response.body;
     rapidjson::Document document;
     document.ParseInsitu(response.data());
