@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "util/text.h"
@@ -180,33 +181,42 @@ std::vector<Document> load_yaml(const std::shared_ptr<SourceFile>& file,
   return documents;
 }
 
-}  // namespace
-
-void check_duplicate_keys(const Document& document, const YAML::Node& node,
-                          std::vector<Diagnostic>& diagnostics) {
-  if (!node) return;
+// Walks each mapping and sequence once. An alias shares its anchor's node,
+// and so its mark; skipping marks already seen keeps a nested alias bomb
+// (billion laughs) linear in the file's size.
+void check_duplicate_keys_once(const Document& document, const YAML::Node& node,
+                               std::set<std::pair<int, int>>& visited,
+                               std::vector<Diagnostic>& diagnostics) {
+  if (!node || !(node.IsSequence() || node.IsMap())) return;
+  if (!visited.emplace(node.Mark().line, node.Mark().column).second) return;
   if (node.IsSequence()) {
-    for (const auto& item : node) check_duplicate_keys(document, item, diagnostics);
+    for (const auto& item : node) check_duplicate_keys_once(document, item, visited, diagnostics);
     return;
   }
-  if (!node.IsMap()) return;
   std::map<std::string, SourceLocation> seen;
   for (const auto& entry : node) {
     if (entry.first.IsScalar()) {
       SourceLocation location = document.locate(entry.first);
       auto [first, inserted] = seen.emplace(entry.first.Scalar(), location);
       if (!inserted) {
-        diagnostics.push_back(
-            make_diagnostic(Severity::kError, *document.file, location,
-                            "duplicate key \"" + entry.first.Scalar() + "\" (first at line " +
-                                std::to_string(first->second.line) + ", again at line " +
-                                std::to_string(location.line) +
-                                "); yaml-cpp reads only one of them, so remove "
-                                "or merge the other"));
+        diagnostics.push_back(make_diagnostic(
+            Severity::kError, *document.file, location,
+            "duplicate key \"" + entry.first.Scalar() + "\" (first at line " +
+                std::to_string(first->second.line) + ", again at line " +
+                std::to_string(location.line) +
+                "); tools disagree on which value wins, so remove or merge one of them"));
       }
     }
-    check_duplicate_keys(document, entry.second, diagnostics);
+    check_duplicate_keys_once(document, entry.second, visited, diagnostics);
   }
+}
+
+}  // namespace
+
+void check_duplicate_keys(const Document& document, const YAML::Node& node,
+                          std::vector<Diagnostic>& diagnostics) {
+  std::set<std::pair<int, int>> visited;
+  check_duplicate_keys_once(document, node, visited, diagnostics);
 }
 
 std::vector<Document> load_manifest_text(const std::string& path, const std::string& text,

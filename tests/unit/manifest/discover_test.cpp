@@ -1,5 +1,6 @@
 #include "manifest/discover.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -95,4 +96,64 @@ TEST_CASE("Explicit paths narrow the walk", "[manifest]") {
   REQUIRE(diagnostics.size() == 1);
   CHECK(diagnostics[0].message ==
         "manifest path \"missing\" not found under the repository root; check the path argument");
+}
+
+TEST_CASE("Absolute and dotted paths are normalised", "[manifest]") {
+  TempRepository repository;
+  repository.write("deploy/a.yaml");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(
+      repository.root(), {(repository.path() / "deploy").string(), "deploy/../deploy/a.yaml"},
+      diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/a.yaml"});
+  CHECK(diagnostics.empty());
+}
+
+TEST_CASE("Paths outside the root are errors", "[manifest]") {
+  TempRepository repository;
+  TempRepository elsewhere;
+  elsewhere.write("outside.yaml");
+  std::vector<Diagnostic> diagnostics;
+  std::string outside = (elsewhere.path() / "outside.yaml").string();
+  auto files =
+      sp::manifest::discover_manifest_files(repository.root(), {outside, "../x.yaml"}, diagnostics);
+  CHECK(files.empty());
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0].severity == Diagnostic::Severity::kError);
+  CHECK(diagnostics[0].message == "manifest path \"" + outside +
+                                      "\" is outside the repository root \"" + repository.root() +
+                                      "\"; give a path inside it, or set --root");
+  CHECK(diagnostics[1].location.file == "../x.yaml");
+}
+
+TEST_CASE("Missing root is an error", "[manifest]") {
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files("/nonexistent-sp-root", {}, diagnostics);
+  CHECK(files.empty());
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].severity == Diagnostic::Severity::kError);
+  CHECK(diagnostics[0].message ==
+        "repository root \"/nonexistent-sp-root\" is not a folder; set --root to the checkout");
+}
+
+TEST_CASE("Symlink loops and FIFOs are skipped", "[manifest]") {
+  TempRepository repository;
+  repository.write("deploy/a.yaml");
+  fs::create_symlink("loop1.yaml", repository.path() / "deploy/loop2.yaml");
+  fs::create_symlink("loop2.yaml", repository.path() / "deploy/loop1.yaml");
+  REQUIRE(::mkfifo((repository.path() / "deploy/fifo.yaml").c_str(), 0600) == 0);
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(repository.root(), {}, diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/a.yaml"});
+  for (const auto& diagnostic : diagnostics)
+    CHECK(diagnostic.severity == Diagnostic::Severity::kWarning);
+
+  diagnostics.clear();
+  files = sp::manifest::discover_manifest_files(repository.root(),
+                                                {"deploy/fifo.yaml", "deploy/loop1.yaml"}, diagnostics);
+  CHECK(files.empty());
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0].message == "skipped \"deploy/fifo.yaml\": not a regular file");
+  INFO(diagnostics[1].message);
+  CHECK(diagnostics[1].message.starts_with("skipped \"deploy/loop1.yaml\": "));
 }

@@ -111,8 +111,8 @@ TEST_CASE("Duplicate key names both lines", "[manifest]") {
   CHECK(diagnostics[0].location.line == 5);
   CHECK(diagnostics[0].location.column == 3);
   CHECK(diagnostics[0].message ==
-        "duplicate key \"dataFrom\" (first at line 3, again at line 5); yaml-cpp reads only one "
-        "of them, so remove or merge the other");
+        "duplicate key \"dataFrom\" (first at line 3, again at line 5); tools disagree on which "
+        "value wins, so remove or merge one of them");
   CHECK(diagnostics[0].source_line == "  dataFrom:");
 }
 
@@ -184,4 +184,21 @@ TEST_CASE("JSON duplicate key is an error", "[manifest]") {
   REQUIRE(diagnostics.size() == 1);
   CHECK(diagnostics[0].location.line == 3);
   CHECK(diagnostics[0].location.column == 2);
+}
+
+TEST_CASE("Alias bomb is checked in linear time", "[manifest]") {
+  // Twelve levels of nine aliases each would expand to 9^12 nodes.
+  std::string text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n";
+  text += "  l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 12; ++level) {
+    std::string previous = "*l" + std::to_string(level - 1);
+    text += "  l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 9; ++i) text += (i ? ", " : "") + previous;
+    text += "]\n";
+  }
+  text += "  l0: again\n";
+  std::vector<Diagnostic> diagnostics;
+  sp::manifest::load_manifest_text("bomb.yaml", text, diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].location.line == 18);
 }
