@@ -1,6 +1,8 @@
 #include "util/log.h"
 
 #include <atomic>
+#include <cstdlib>
+#include <random>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -13,10 +15,54 @@ namespace {
 std::atomic<Level> current_level{Level::kInfo};
 std::mutex output_mutex;
 
+// Log text often quotes manifests and provider errors, which a pull request
+// controls. Control characters are written as \xNN so that a newline cannot
+// start a workflow command and an escape sequence cannot drive the terminal.
+std::string escape_controls(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool in_github_actions() {
+  static const bool actions = [] {
+    const char* value = std::getenv("GITHUB_ACTIONS");
+    return value != nullptr && std::string_view(value) == "true";
+  }();
+  return actions;
+}
+
+// The runner reads `##[command]` anywhere in a line, so such a line goes out
+// between stop-commands markers with a fresh random token.
+std::string stop_commands_token() {
+  static std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (int i = 0; i < 32; ++i) token += kHex[generator() & 0xf];
+  return token;
+}
+
 void write(std::string_view prefix, std::string_view message) {
-  std::string line = redaction::redact(message);
+  std::string line = "secret-preflight: " + std::string(prefix) +
+                     escape_controls(redaction::redact(message));
   std::lock_guard lock(output_mutex);
-  std::cerr << "secret-preflight: " << prefix << line << '\n';
+  if (in_github_actions() && line.find("##[") != std::string::npos) {
+    std::string token = stop_commands_token();
+    std::cerr << "::stop-commands::" << token << '\n' << line << "\n::" << token << "::\n";
+    return;
+  }
+  std::cerr << line << '\n';
 }
 
 }  // namespace
