@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -163,6 +165,7 @@ int run(int argc, char** argv) {
               << visible;
     return 0;
   }
+  options.config_explicit = given.count("config") && !given["config"].defaulted();
   apply_action_inputs(given, options);
   if (!set_log_level(options.log_level)) {
     std::cerr << "secret-preflight: error: invalid --log-level '" << options.log_level
@@ -172,6 +175,11 @@ int run(int argc, char** argv) {
   if (options.command == "plan" && options.format != "text" && options.format != "json") {
     std::cerr << "secret-preflight: error: invalid --format '" << options.format
               << "'; expected text or json\n";
+    return kUsageError;
+  }
+  if (!options.token_file.empty() && ::access(options.token_file.c_str(), R_OK) != 0) {
+    std::cerr << "secret-preflight: error: cannot read --token-file '" << options.token_file
+              << "'; give the path of a file holding the CI's OIDC token\n";
     return kUsageError;
   }
   if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -24,6 +25,10 @@ namespace {
 
 constexpr int kInputError = 2;
 
+std::string plural(size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 // The manifests as edges: config, discovery, loading and resolution. Input
 // problems land in `run.diagnostics`.
 std::vector<PermissionEdge> load_plan(const Options& options, const config::Config& config,
@@ -33,9 +38,24 @@ std::vector<PermissionEdge> load_plan(const Options& options, const config::Conf
   run.diagnostics.insert(run.diagnostics.end(), resolved.diagnostics.begin(),
                          resolved.diagnostics.end());
   std::vector<PermissionEdge> edges = plan::build_plan(std::move(resolved.edges));
-  log::info("read " + std::to_string(resolved.manifest_files) + " manifest files: " +
-            std::to_string(edges.size()) + " permission edges");
+  log::info("read " + plural(resolved.manifest_files, "manifest file") + ": " +
+            plural(edges.size(), "permission edge"));
   return edges;
+}
+
+// Reads the config file. An explicitly named file that does not exist is an
+// input error; the default path may be absent.
+config::Config read_config(const Options& options, std::vector<Diagnostic>& diagnostics) {
+  std::filesystem::path path = std::filesystem::path(options.root) / options.config_path;
+  std::error_code error;
+  if (options.config_explicit && !std::filesystem::is_regular_file(path, error)) {
+    Diagnostic diagnostic;
+    diagnostic.location.file = options.config_path;
+    diagnostic.message = "config file \"" + options.config_path +
+                         "\" not found under the repository root; check --config";
+    diagnostics.push_back(std::move(diagnostic));
+  }
+  return config::load_config(options.root, options.config_path, diagnostics);
 }
 
 report::Gate make_gate(const Options& options) {
@@ -115,7 +135,7 @@ int run_check(const Options& options) {
   }
 
   // Load the config file: regions, associations and ignores.
-  config::Config config = config::load_config(options.root, options.config_path, run.diagnostics);
+  config::Config config = read_config(options, run.diagnostics);
   // Load and resolve the manifests into the plan.
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
 
@@ -153,7 +173,7 @@ int run_plan(const Options& options) {
   run.mode = "plan";
   run.started_at = report::now_utc();
 
-  config::Config config = config::load_config(options.root, options.config_path, run.diagnostics);
+  config::Config config = read_config(options, run.diagnostics);
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
   run.results = plan_results(edges);
   run.finished_at = report::now_utc();

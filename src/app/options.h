@@ -12,6 +12,9 @@ struct Options {
   std::string command;  // check | plan
   std::string root = ".";
   std::string config_path = ".github/secret-preflight.yml";
+  /// Set when --config was given: a missing file is then an error rather
+  /// than "no config".
+  bool config_explicit = false;
   std::vector<std::string> paths;
   std::string report_path;
   std::string format = "text";  // plan: text | json

@@ -67,14 +67,15 @@ void write_edge(std::ostream& out, const EdgeResult& result, Outcome outcome,
   if (!result.operator_note.empty()) out << "    note: " << result.operator_note << '\n';
 }
 
-void write_group(std::ostream& out, const std::vector<EdgeResult>& results, const Gate& gate,
-                 Outcome outcome, const char* title, const Painter& paint) {
+template <typename Predicate>
+void write_group(std::ostream& out, const std::vector<EdgeResult>& results, const char* title,
+                 Outcome outcome, const Predicate& belongs, const Painter& paint) {
   int count = 0;
-  for (const EdgeResult& result : results) count += classify(gate, result) == outcome;
+  for (const EdgeResult& result : results) count += belongs(result) ? 1 : 0;
   if (count == 0) return;
   out << paint(kBold, std::string(title) + " (" + std::to_string(count) + "):") << '\n';
   for (const EdgeResult& result : results)
-    if (classify(gate, result) == outcome) write_edge(out, result, outcome, paint);
+    if (belongs(result)) write_edge(out, result, outcome, paint);
   out << '\n';
 }
 
@@ -139,10 +140,22 @@ void write_text_report(std::ostream& out, const RunReport& run, const Gate& gate
   sort_results(results);
 
   std::ostringstream text;
-  write_group(text, results, gate, Outcome::kFail, "Failing the gate", paint);
-  write_group(text, results, gate, Outcome::kWarn, "Warnings", paint);
-  write_group(text, results, gate, Outcome::kIgnored, "Ignored", paint);
-  write_group(text, results, gate, Outcome::kPass, "OK", paint);
+  auto with_outcome = [&](Outcome outcome) {
+    return [&gate, outcome](const EdgeResult& result) { return classify(gate, result) == outcome; };
+  };
+  // A verdict other than ok passes only when the gate leaves it out
+  // (--fail-on and --warn-on); it is listed apart from the edges that work.
+  auto not_gated = [&gate](const EdgeResult& result) {
+    return classify(gate, result) == Outcome::kPass && result.verdict != Verdict::kOk;
+  };
+  auto ok = [&gate](const EdgeResult& result) {
+    return classify(gate, result) == Outcome::kPass && result.verdict == Verdict::kOk;
+  };
+  write_group(text, results, "Failing the gate", Outcome::kFail, with_outcome(Outcome::kFail), paint);
+  write_group(text, results, "Warnings", Outcome::kWarn, with_outcome(Outcome::kWarn), paint);
+  write_group(text, results, "Ignored", Outcome::kIgnored, with_outcome(Outcome::kIgnored), paint);
+  write_group(text, results, "Not gated", Outcome::kWarn, not_gated, paint);
+  write_group(text, results, "OK", Outcome::kPass, ok, paint);
   for (const std::string& notice : run.notices) text << "notice: " << notice << '\n';
   text << summary_line(run, gate) << '\n';
   emit(out, text.str(), options);
