@@ -171,7 +171,9 @@ void write_plan_text(std::ostream& out, const RunReport& run, const TextOptions&
   for (const EdgeResult& result : results) {
     const PermissionEdge& edge = result.edge;
     text << location_text(edge.reference.location) << "  " << edge.operation << "  "
-         << edge.secret.id << '\n';
+         << edge.secret.id;
+    if (!edge.secret.json_key.empty()) text << " (JSON key " << edge.secret.json_key << ")";
+    text << '\n';
     if (!edge.unresolved_reason.empty()) {
       ++unresolved;
       text << "    " << paint(kYellow, "unresolved") << ": " << edge.unresolved_reason << '\n';
