@@ -37,6 +37,8 @@ class FaultInjector:
                 seen = self._counts[index]
                 self._counts[index] += 1
                 plan.latency_ms += int(rule.get("latency_ms") or 0)
+                if rule.get("retry_after") is not None:
+                    plan.retry_after = int(rule["retry_after"])
                 if rule.get("throttle_always") or seen < int(rule.get("throttle_first") or 0):
                     plan.throttle = True
                     continue
@@ -44,8 +46,6 @@ class FaultInjector:
                     plan.reset_connection = True
                 if rule.get("status") is not None:
                     plan.status = int(rule["status"])
-                    if rule.get("retry_after") is not None:
-                        plan.retry_after = int(rule["retry_after"])
         if plan.throttle:
             plan.reset_connection = False
             plan.status = None

@@ -24,11 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aws_router  # noqa: E402
+import github_api  # noqa: E402
 import sigv4  # noqa: E402
 from aws_protocol import AwsError, Response  # noqa: E402
 from callers import CredentialStore  # noqa: E402
 from faults import FaultInjector  # noqa: E402
 from github_oidc import GitHubOidcIssuer  # noqa: E402
+from github_store import load_github_store  # noqa: E402
 from tls import write_certificates  # noqa: E402
 from world import World, WorldError  # noqa: E402
 
@@ -36,6 +38,7 @@ log = logging.getLogger("emulator")
 
 HANDSHAKE_TIMEOUT_SECONDS = 30
 IDLE_TIMEOUT_SECONDS = 120
+REDACTED = "<redacted>"
 
 
 @dataclass
@@ -57,18 +60,30 @@ class EmulatorState:
         self.store = CredentialStore(world)
         self.issuer = GitHubOidcIssuer(world.token_claims)
         self.faults = FaultInjector(world.faults)
+        self.github_store = load_github_store(world.cloud_dir)
+        self.github_api = None  # set with base_url once the port is known
         self.base_url = None
         self.request_log_path = request_log_path
         self._log_lock = threading.Lock()
 
+    def set_base_url(self, base_url):
+        self.base_url = base_url
+        if self.github_store is not None:
+            self.github_api = github_api.GitHubApi(self.github_store, base_url)
+
     def record(self, http_request):
         if not self.request_log_path:
             return
+        headers = [[name, value] for name, value in http_request.headers]
+        if http_request.path.startswith("/_github/"):
+            # GitHub tokens and the OIDC request token are secrets, but SigV4 signatures are not.
+            headers = [[name, REDACTED if name.lower() == "authorization" else value] for name, value in headers]
         entry = {
             "time": time.time(),
             "method": http_request.method,
             "path": http_request.path + (f"?{http_request.query}" if http_request.query else ""),
-            "headers": [[name, value] for name, value in http_request.headers],
+            "query": http_request.query,
+            "headers": headers,
             "body": http_request.body.decode("utf-8", errors="replace"),
         }
         with self._log_lock, open(self.request_log_path, "a") as log_file:
@@ -118,6 +133,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._dispatch()
 
+    def do_PATCH(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks = []
@@ -156,7 +177,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers:
             self.send_header(name, value)
@@ -171,8 +193,10 @@ class Handler(BaseHTTPRequestHandler):
             return _json_response(200, state.issuer.openid_configuration(state.base_url))
         if path == "/.well-known/jwks":
             return _json_response(200, state.issuer.jwks())
-        if path.startswith("/_github/api"):
-            return _json_response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+        if path == github_api.API_PREFIX or path.startswith(github_api.API_PREFIX + "/"):
+            return self._github_rest(state, http_request)
+        if path == "/_github/state":
+            return self._github_state(state, http_request)
         if http_request.method != "POST" or path != "/":
             return _json_response(404, {"message": f"no route for {http_request.method} {path}"})
 
@@ -189,6 +213,30 @@ class Handler(BaseHTTPRequestHandler):
         if response.status < 400:
             log.info("%s %s -> %s (request %s)", service, operation, response.status, request_id)
         return response
+
+    def _github_rest(self, state, http_request):
+        request_id = github_api.new_request_id()
+        if state.github_api is None:
+            log.info("github-api %s %s -> 404: the case has no cloud/github.json", http_request.method, http_request.path)
+            return github_api.error_response(github_api.GitHubApiError(404, "Not Found"), request_id)
+        operation = github_api.operation_for(http_request.method, http_request.path)
+        plan = state.faults.plan("github-api", operation)
+        if plan.latency_ms:
+            time.sleep(plan.latency_ms / 1000)
+        if plan.reset_connection:
+            return Response(0, b"", "", reset_connection=True)
+        if plan.throttle or plan.status:
+            log.info("github-api %s: injected fault (throttle=%s, status=%s)", operation, plan.throttle, plan.status)
+            return github_api.fault_response(plan, request_id)
+        authorization = sigv4.header_value(http_request.headers, "authorization")
+        return state.github_api.handle(http_request, authorization, request_id)
+
+    def _github_state(self, state, http_request):
+        if http_request.method != "GET":
+            return _json_response(405, {"message": "Method Not Allowed"})
+        if state.github_api is None:
+            return _json_response(404, {"message": "Not Found: the case has no cloud/github.json"})
+        return _json_response(200, github_api.state_json(state.github_api))
 
     def _github_token(self, state, http_request):
         plan = state.faults.plan("github", "idtoken")
@@ -254,6 +302,11 @@ def write_env_file(path, state, port, ca_path):
             raise WorldError(f"ci.json operator.aws.user {operator_arn}: no such user with an AccessKeyId in aws/users/")
         variables["AWS_ACCESS_KEY_ID"] = user.access_key_id
         variables["AWS_SECRET_ACCESS_KEY"] = user.secret_access_key
+    github = state.github_store
+    if github is not None:
+        variables["GITHUB_REPOSITORY"] = github.repository
+        if github.token is not None:
+            variables["GITHUB_TOKEN"] = github.token.value
     for name, value in (world.ci.get("env") or {}).items():
         variables[name] = str(value)
     Path(path).write_text("".join(f"{name}={value}\n" for name, value in variables.items()))
@@ -281,14 +334,18 @@ def main(argv=None):
         print(f"emulator: cannot load {args.cloud_dir}: {error}", file=sys.stderr)
         return 2
 
-    state = EmulatorState(world, args.request_log)
+    try:
+        state = EmulatorState(world, args.request_log)
+    except WorldError as error:
+        print(f"emulator: cannot load {args.cloud_dir}: {error}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="secret-preflight-emulator-") as temp_dir:
         ca_path, cert_path, key_path = write_certificates(temp_dir)
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(cert_path, key_path)
         server = EmulatorServer(state, ssl_context)
         port = server.server_address[1]
-        state.base_url = f"https://127.0.0.1:{port}"
+        state.set_base_url(f"https://127.0.0.1:{port}")
         try:
             write_env_file(args.env_file, state, port, ca_path)
         except WorldError as error:
