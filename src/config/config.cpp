@@ -132,12 +132,14 @@ class ConfigReader {
     if (!expect_map(node, "kubernetes")) return;
     for (const auto& [key, value] : entries(
              node, "kubernetes",
-             {"default_namespace", "cluster", "pod_identity_associations", "external_secrets"})) {
+             {"default_namespace", "cluster", "pod_identity_associations", "external_secrets",
+              "secrets_store_csi"})) {
       if (key == "default_namespace")
         kubernetes.default_namespace = required_text(value, "kubernetes.default_namespace");
       if (key == "cluster") read_cluster(value, kubernetes);
       if (key == "pod_identity_associations") read_associations(value, kubernetes);
       if (key == "external_secrets") read_external_secrets(value, kubernetes);
+      if (key == "secrets_store_csi") read_secrets_store_csi(value, kubernetes);
     }
   }
 
@@ -196,6 +198,14 @@ class ConfigReader {
          entries(node, "kubernetes.external_secrets", {"controller_role_arn"})) {
       kubernetes.external_secrets_controller_role_arn =
           role_arn(value, "kubernetes.external_secrets." + key);
+    }
+  }
+
+  void read_secrets_store_csi(const YAML::Node& node, KubernetesSettings& kubernetes) {
+    if (!expect_map(node, "kubernetes.secrets_store_csi")) return;
+    for (const auto& [key, value] : entries(node, "kubernetes.secrets_store_csi", {"rotation"})) {
+      kubernetes.secrets_store_csi_rotation =
+          boolean(value, "kubernetes.secrets_store_csi." + key, kubernetes.secrets_store_csi_rotation);
     }
   }
 

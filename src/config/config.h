@@ -17,6 +17,8 @@
 //       - {namespace: shop, service_account: orders-api, role_arn: arn:aws:iam::...:role/x}
 //     external_secrets:
 //       controller_role_arn: arn:aws:iam::111122223333:role/external-secrets
+//     secrets_store_csi:
+//       rotation: false                  # driver's enableSecretRotation (Helm value)
 //   ignores:
 //     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
 #pragma once
@@ -72,6 +74,9 @@ struct KubernetesSettings {
   std::vector<PodIdentityAssociation> pod_identity_associations;
   std::string external_secrets_controller_role_arn;
   SourceLocation external_secrets_location;
+  /// The Secrets Store CSI driver's `enableSecretRotation`. With rotation on,
+  /// the AWS provider also calls DescribeSecret on every Secrets Manager object.
+  bool secrets_store_csi_rotation = false;
 };
 
 struct Config {

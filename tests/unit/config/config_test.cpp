@@ -17,6 +17,7 @@ TEST_CASE("Missing config file gives defaults", "[config]") {
   CHECK(config.kubernetes.default_namespace == "default");
   CHECK(config.aws.session_policy);
   CHECK(config.aws.audience == "sts.amazonaws.com");
+  CHECK_FALSE(config.kubernetes.secrets_store_csi_rotation);
 }
 
 TEST_CASE("Full config file loads every setting", "[config]") {
@@ -44,6 +45,7 @@ TEST_CASE("Full config file loads every setting", "[config]") {
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})");
   CHECK(config.kubernetes.external_secrets_controller_role_arn ==
         "arn:aws:iam::111122223333:role/external-secrets");
+  CHECK(config.kubernetes.secrets_store_csi_rotation);
   REQUIRE(config.ignores.size() == 1);
   CHECK(config.ignores[0].expires == "2027-01-31");
   CHECK(config.ignores[0].verdict == "denied");
@@ -85,6 +87,20 @@ TEST_CASE("Config mistakes are diagnosed with suggestions", "[config]") {
   CHECK(config.aws.session_policy);
   CHECK(config.kubernetes.pod_identity_associations.empty());
   CHECK(config.ignores.size() == 1);
+}
+
+TEST_CASE("CSI rotation mistakes are diagnosed", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "csi-rotation-mistakes.yml", diagnostics);
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0].location.line == 4);
+  CHECK(diagnostics[0].message ==
+        "unknown key \"rotate\" in \"kubernetes.secrets_store_csi\"; did you mean \"rotation\"?");
+  CHECK(diagnostics[1].location.line == 5);
+  CHECK(diagnostics[1].message ==
+        "invalid value \"sometimes\" for \"kubernetes.secrets_store_csi.rotation\": expected true "
+        "or false");
+  CHECK_FALSE(config.kubernetes.secrets_store_csi_rotation);
 }
 
 TEST_CASE("Preflight role follows the first matching role entry", "[config]") {
