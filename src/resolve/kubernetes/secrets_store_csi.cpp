@@ -128,6 +128,7 @@ class ClassParser {
     if (!placeholder.empty())
       read.unresolved_reason = placeholder_reason("objectName", name, placeholder);
 
+    add_rotation_read(read, reads);
     YAML::Node jmes = child(entry, "jmesPath");
     if (!jmes.IsSequence() || jmes.size() == 0) {
       reads.push_back(std::move(read));
@@ -147,6 +148,24 @@ class ClassParser {
       one.reference.path = base_path + ".jmesPath[" + path.Scalar() + "].path";
       reads.push_back(std::move(one));
     }
+  }
+
+  // With the driver's rotation on, the provider calls DescribeSecret on each
+  // Secrets Manager object (once, whatever its jmesPath entries) to see
+  // whether the secret changed. That is a separate permission, so it gets its
+  // own edge at the same objectName.
+  void add_rotation_read(const CsiRead& read, std::vector<CsiRead>& reads) const {
+    if (!context_.config.kubernetes.secrets_store_csi_rotation) return;
+    if (read.secret.service != "secretsmanager") return;
+    CsiRead describe = read;
+    describe.operation = "secretsmanager:DescribeSecret";
+    describe.secret.json_key.clear();
+    describe.secret.version_stage.clear();
+    describe.secret.version_id.clear();
+    describe.assumptions.push_back(
+        "the Secrets Store CSI driver runs with rotation enabled "
+        "(kubernetes.secrets_store_csi.rotation in the config file)");
+    reads.push_back(std::move(describe));
   }
 
   bool resolve_service(const manifest::Document& nested, const YAML::Node& entry,
@@ -188,8 +207,6 @@ class ClassParser {
     std::string version = child_text(entry, "objectVersion");
     std::string label = child_text(entry, "objectVersionLabel");
     if (read.secret.service == "secretsmanager") {
-      // NOTE: with rotation enabled the provider also calls DescribeSecret, but
-      // rotation is a driver setting outside the manifests, so no edge covers it.
       read.secret.version_id = version;
       read.secret.version_stage = label;
       if (version.empty() && label.empty()) read.secret.version_stage = "AWSCURRENT";

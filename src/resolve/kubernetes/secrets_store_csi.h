@@ -10,8 +10,9 @@ namespace sp::resolve::kubernetes {
 
 /// Adds an edge per object (per jmesPath path) of every `provider: aws`
 /// SecretProviderClass, for every pod template that mounts it through a
-/// `secrets-store.csi.k8s.io` volume. A class that no scanned pod mounts
-/// gives unresolved edges.
+/// `secrets-store.csi.k8s.io` volume, plus a secretsmanager:DescribeSecret
+/// edge per Secrets Manager object when kubernetes.secrets_store_csi.rotation
+/// is set. A class that no scanned pod mounts gives unresolved edges.
 void resolve_secrets_store_csi(const ObjectIndex& index, ResolveContext& context);
 
 /// Parses Go strconv.ParseBool forms: 1, t, T, TRUE, true, True and the

@@ -132,6 +132,42 @@ TEST_CASE("GetParameters InvalidParameters is not-found", "[probe]") {
   CHECK(results[0].verdict == Verdict::kNotFound);
 }
 
+TEST_CASE("DescribeSecret verdicts", "[probe]") {
+  Env env;
+  struct Case {
+    std::string name;
+    int status;
+    std::string body;
+    Verdict verdict;
+    sp::Layer layer;
+  };
+  std::vector<Case> cases = {
+      {"metadata returned", 200, R"({"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:s-AbCdEf","Name":"s"})",
+       Verdict::kOk, sp::Layer::kNone},
+      {"scheduled for deletion", 200, R"({"Name":"s","DeletedDate":1772442891.0})", Verdict::kDisabled,
+       sp::Layer::kNone},
+      {"identity policy denial", 400,
+       R"({"__type":"AccessDeniedException","Message":"User: arn:aws:sts::111122223333:assumed-role/shop-api-exec/p is not authorized to perform: secretsmanager:DescribeSecret on resource: s because no identity-based policy allows the secretsmanager:DescribeSecret action"})",
+       Verdict::kDenied, sp::Layer::kIdentityPolicy},
+      {"missing secret", 400,
+       R"({"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."})",
+       Verdict::kNotFound, sp::Layer::kNone},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    FakeTransport transport(cloud([&](const std::string& target, const std::string& body) {
+      CHECK(target == "secretsmanager.DescribeSecret");
+      CHECK(body == R"({"SecretId":"s"})");
+      return respond(c.status, c.body);
+    }));
+    auto results = sp::probe::probe_edges({edge("secretsmanager:DescribeSecret", "secretsmanager", "s")},
+                                          options(), transport);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].verdict == c.verdict);
+    CHECK(results[0].layer == c.layer);
+  }
+}
+
 TEST_CASE("unresolved edges are passed through", "[probe]") {
   Env env;
   FakeTransport transport([](const sp::http::Request&) { return respond(500, ""); });

@@ -236,3 +236,55 @@ TEST_CASE("Go ParseBool forms", "[resolve]") {
     CHECK(parse_go_bool(text) == false);
   for (std::string text : {"yes", "on", "tRUE", ""}) CHECK_FALSE(parse_go_bool(text).has_value());
 }
+
+TEST_CASE("CSI rotation adds DescribeSecret edges", "[resolve]") {
+  std::string objects =
+      "    region: eu-west-1\n"
+      "    objects: |\n"
+      "      - objectName: shop/db\n"
+      "        objectType: secretsmanager\n"
+      "        objectVersionLabel: AWSPREVIOUS\n"
+      "        jmesPath:\n"
+      "          - {path: user, objectAlias: db-user}\n"
+      "          - {path: password, objectAlias: db-password}\n"
+      "      - objectName: /shop/api-key\n"
+      "        objectType: ssmparameter\n";
+  sp::test::ManifestFiles files = {
+      {"a.yaml", kServiceAccount + "---\n" + deployment() + "---\n" + provider_class(objects)}};
+
+  SECTION("off by default") {
+    auto result = sp::test::resolve_files(files);
+    CHECK(result.diagnostics.empty());
+    REQUIRE(result.edges.size() == 3);
+    for (const auto& edge : result.edges) CHECK(edge.operation != "secretsmanager:DescribeSecret");
+  }
+  SECTION("on: one DescribeSecret per Secrets Manager object") {
+    sp::config::Config config;
+    config.kubernetes.secrets_store_csi_rotation = true;
+    auto result = sp::test::resolve_files(files, config);
+    CHECK(result.diagnostics.empty());
+    REQUIRE(result.edges.size() == 4);
+    std::vector<const PermissionEdge*> describes;
+    const PermissionEdge* password = nullptr;
+    for (const auto& edge : result.edges) {
+      if (edge.operation == "secretsmanager:DescribeSecret") describes.push_back(&edge);
+      if (edge.secret.json_key == "password") password = &edge;
+    }
+    REQUIRE(describes.size() == 1);
+    REQUIRE(password != nullptr);
+    const PermissionEdge& describe = *describes[0];
+    CHECK(describe.secret.id == "shop/db");
+    CHECK(describe.secret.service == "secretsmanager");
+    CHECK(describe.secret.region == "eu-west-1");
+    CHECK(describe.secret.json_key.empty());
+    CHECK(describe.secret.version_stage.empty());
+    CHECK(describe.reference.kind == "csi-object");
+    CHECK(describe.reference.path == "spec.parameters.objects[shop/db].objectName");
+    CHECK(describe.reference.location.line == password->reference.location.line);
+    CHECK(describe.identity.principal == "arn:aws:iam::111122223333:role/api-runtime");
+    CHECK(describe.identity.principal == password->identity.principal);
+    CHECK(describe.unresolved_reason.empty());
+    CHECK(password->operation == "secretsmanager:GetSecretValue");
+    CHECK(password->secret.version_stage == "AWSPREVIOUS");
+  }
+}
