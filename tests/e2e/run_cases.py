@@ -199,8 +199,11 @@ def _compare_fields(expected, actual, path, differences, label):
 def compare_edges(expected_edges, actual_edges):
     """Return the differences between expected and reported edges, in file order.
 
-    Edges pair up by reference file and line, then by secret id. An expected
-    edge with no partner is missing, and a reported edge with none is extra.
+    Edges pair up by reference file and line, then by secret id and, when the
+    expected edge lists one, by operation, so that two operations on one
+    secret (GetSecretValue and DescribeSecret) pair up whatever their order.
+    An expected edge with no partner is missing, and a reported edge with none
+    is extra.
     """
     differences = []
     expected_by_key, actual_by_key = {}, {}
@@ -218,7 +221,10 @@ def compare_edges(expected_edges, actual_edges):
         pairs = []
         for edge in list(expected_here):
             secret_id = (edge.get("secret") or {}).get("id")
-            match = next((a for a in actual_here if (a.get("secret") or {}).get("id") == secret_id), None)
+            operation = edge.get("operation")
+            match = next((a for a in actual_here
+                          if (a.get("secret") or {}).get("id") == secret_id
+                          and (operation is None or a.get("operation") == operation)), None)
             if match is not None:
                 pairs.append((edge, match))
                 expected_here.remove(edge)
