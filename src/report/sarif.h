@@ -14,6 +14,8 @@
 namespace sp::report {
 
 /// The maximum number of results per run that GitHub code scanning accepts.
+/// NOTE: the 10 MB gzip upload limit is not checked. 25,000 results of the
+/// unit tests' sample edge rendered to 51 MB, 1.2 MB after gzip -6.
 inline constexpr std::size_t kSarifMaxResultsPerRun = 25000;
 
 /// Key of the edge fingerprint in `partialFingerprints`. The suffix is the
