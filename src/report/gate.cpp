@@ -142,7 +142,7 @@ bool passes(const Gate& gate, const std::vector<EdgeResult>& results) {
 
 int exit_status(const Gate& gate, const RunReport& run) {
   if (has_errors(run.diagnostics)) return 2;
-  return passes(gate, run.results) ? 0 : 1;
+  return passes(gate, probed_results(run)) ? 0 : 1;
 }
 
 std::string today_utc() { return now_utc().substr(0, 10); }

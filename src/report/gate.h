@@ -42,7 +42,7 @@ std::vector<std::string> apply_ignores(std::vector<EdgeResult>& results,
 bool passes(const Gate& gate, const std::vector<EdgeResult>& results);
 
 /// Returns the exit status: 2 when `run` has an error diagnostic, else 0 when
-/// its results pass the gate and 1 when they do not.
+/// its results that carry a verdict pass the gate and 1 when they do not.
 int exit_status(const Gate& gate, const RunReport& run);
 
 /// Returns today's date in UTC as YYYY-MM-DD.

@@ -49,6 +49,13 @@ std::string random_token();
 /// written unchanged.
 void write_untrusted(std::ostream& out, std::string_view text);
 
+/// Returns an annotation's title: "secret-preflight: <verdict> [<layer>]".
+std::string result_title(const EdgeResult& result);
+
+/// Returns an annotation's message: what happened, then the secret, the
+/// runtime identity, the identity chain and the fix on lines of their own.
+std::string result_message(const EdgeResult& result);
+
 struct AnnotationOptions {
   /// Path of the JSON report, named in the line about annotations that did
   /// not fit; empty when no report is written.
@@ -85,9 +92,10 @@ std::string escape_markdown_cell(std::string_view text);
 
 /// Renders the step outputs: one `name=count` line per verdict, `ignored`,
 /// `edges`, `passed` (true when the gate passed and no input error exists)
-/// and, when `report_path` is not empty, `report`. A value with a line break
+/// and, when the paths are not empty, `report` and `sarif`. A value with a line break
 /// is written as a heredoc with a fresh random delimiter.
-std::string render_outputs(const RunReport& run, const std::string& report_path);
+std::string render_outputs(const RunReport& run, const std::string& report_path,
+                           const std::string& sarif_path = "");
 
 /// Appends `text` to the file-command file at `path` ($GITHUB_OUTPUT or
 /// $GITHUB_STEP_SUMMARY). Throws ReportError.
@@ -100,6 +108,7 @@ void write_step_summary(const RunReport& run, const Gate& gate, const std::strin
 
 /// Appends the step outputs to $GITHUB_OUTPUT. Does nothing when the
 /// variable is unset. Throws ReportError.
-void write_outputs(const RunReport& run, const std::string& report_path);
+void write_outputs(const RunReport& run, const std::string& report_path,
+                   const std::string& sarif_path = "");
 
 }  // namespace sp::report::github

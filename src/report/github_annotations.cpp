@@ -42,26 +42,6 @@ std::string format_chain(const RuntimeIdentity& identity) {
   return chain;
 }
 
-std::string result_title(const EdgeResult& result) {
-  std::string title = "secret-preflight: " + std::string(to_string(result.verdict));
-  if (result.layer != Layer::kNone) title += " [" + std::string(to_string(result.layer)) + "]";
-  return title;
-}
-
-std::string result_message(const EdgeResult& result) {
-  const PermissionEdge& edge = result.edge;
-  std::ostringstream message;
-  message << (result.message.empty() ? std::string(to_string(result.verdict)) : result.message);
-  message << "\nSecret: " << edge.secret.id;
-  if (!edge.secret.json_key.empty()) message << " (JSON key " << edge.secret.json_key << ")";
-  message << "\nRuntime identity: "
-          << (edge.identity.principal.empty() ? "unresolved" : edge.identity.principal);
-  std::string chain = format_chain(edge.identity);
-  if (!chain.empty()) message << "\nIdentity chain: " << chain;
-  if (!result.fix.empty()) message << "\nFix: " << result.fix;
-  if (result.ignored_reason) message << "\nIgnored by the config file: " << *result.ignored_reason;
-  return message.str();
-}
 
 std::vector<Annotation> collect_annotations(const RunReport& run, const Gate& gate) {
   std::vector<Annotation> annotations;
@@ -76,6 +56,7 @@ std::vector<Annotation> collect_annotations(const RunReport& run, const Gate& ga
   std::vector<EdgeResult> results = run.results;
   sort_results(results);
   for (const EdgeResult& result : results) {
+    if (is_unprobed(run, result)) continue;
     AnnotationType type = AnnotationType::kNotice;
     switch (classify(gate, result)) {
       case Outcome::kFail: type = AnnotationType::kError; break;
@@ -117,6 +98,27 @@ std::string overflow_line(AnnotationType type, int count, const AnnotationOption
 }
 
 }  // namespace
+
+std::string result_title(const EdgeResult& result) {
+  std::string title = "secret-preflight: " + std::string(to_string(result.verdict));
+  if (result.layer != Layer::kNone) title += " [" + std::string(to_string(result.layer)) + "]";
+  return title;
+}
+
+std::string result_message(const EdgeResult& result) {
+  const PermissionEdge& edge = result.edge;
+  std::ostringstream message;
+  message << (result.message.empty() ? std::string(to_string(result.verdict)) : result.message);
+  message << "\nSecret: " << edge.secret.id;
+  if (!edge.secret.json_key.empty()) message << " (JSON key " << edge.secret.json_key << ")";
+  message << "\nRuntime identity: "
+          << (edge.identity.principal.empty() ? "unresolved" : edge.identity.principal);
+  std::string chain = format_chain(edge.identity);
+  if (!chain.empty()) message << "\nIdentity chain: " << chain;
+  if (!result.fix.empty()) message << "\nFix: " << result.fix;
+  if (result.ignored_reason) message << "\nIgnored by the config file: " << *result.ignored_reason;
+  return message.str();
+}
 
 void write_annotations(std::ostream& out, const RunReport& run, const Gate& gate,
                        const AnnotationOptions& options) {

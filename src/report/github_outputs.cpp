@@ -25,7 +25,8 @@ void append_output(std::string& out, std::string_view name, std::string_view val
 
 }  // namespace
 
-std::string render_outputs(const RunReport& run, const std::string& report_path) {
+std::string render_outputs(const RunReport& run, const std::string& report_path,
+                           const std::string& sarif_path) {
   std::string out;
   int ignored = 0;
   for (const EdgeResult& result : run.results) ignored += result.ignored_reason ? 1 : 0;
@@ -36,13 +37,15 @@ std::string render_outputs(const RunReport& run, const std::string& report_path)
   bool passed = run.passed_gate && !has_errors(run.diagnostics);
   append_output(out, "passed", passed ? "true" : "false");
   if (!report_path.empty()) append_output(out, "report", report_path);
+  if (!sarif_path.empty()) append_output(out, "sarif", sarif_path);
   return out;
 }
 
-void write_outputs(const RunReport& run, const std::string& report_path) {
+void write_outputs(const RunReport& run, const std::string& report_path,
+                   const std::string& sarif_path) {
   const char* path = std::getenv("GITHUB_OUTPUT");
   if (path == nullptr || *path == '\0') return;
-  append_to_file(path, render_outputs(run, report_path));
+  append_to_file(path, render_outputs(run, report_path, sarif_path));
 }
 
 }  // namespace sp::report::github

@@ -47,20 +47,21 @@ std::string chain_text(const RuntimeIdentity& identity) {
   return chain;
 }
 
-std::string verdict_text(const EdgeResult& result) {
+std::string verdict_text(const RunReport& run, const EdgeResult& result) {
+  if (is_unprobed(run, result)) return "not probed";
   std::string text(to_string(result.verdict));
   if (result.ignored_reason) text += " (ignored: " + *result.ignored_reason + ")";
   return text;
 }
 
-std::string edge_row(const EdgeResult& result) {
+std::string edge_row(const RunReport& run, const EdgeResult& result) {
   const PermissionEdge& edge = result.edge;
   std::string secret = edge.secret.id;
   if (!edge.secret.json_key.empty()) secret += " (JSON key " + edge.secret.json_key + ")";
   std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
   // An unresolved edge's reason names what to add, which is its fix.
   const std::string& fix = result.fix.empty() ? edge.unresolved_reason : result.fix;
-  return "| " + cell(verdict_text(result)) + " | " +
+  return "| " + cell(verdict_text(run, result)) + " | " +
          cell(location_text(edge.reference.location, false)) + " | " + cell(secret) + " | " +
          cell(principal) + " | " + cell(chain_text(edge.identity)) + " | " +
          cell(to_string(result.layer)) + " | " + cell(fix) + " |\n";
@@ -80,7 +81,8 @@ std::string heading_and_counts(const RunReport& run, const Gate& gate) {
   text << "## secret-preflight " << cell(run.mode) << ": " << (failed ? "failed" : "passed")
        << "\n\n";
   int failing = 0, warnings = 0, ignored = 0;
-  for (const EdgeResult& result : run.results) {
+  std::vector<EdgeResult> probed = probed_results(run);
+  for (const EdgeResult& result : probed) {
     Outcome outcome = classify(gate, result);
     failing += outcome == Outcome::kFail;
     warnings += outcome == Outcome::kWarn;
@@ -89,8 +91,10 @@ std::string heading_and_counts(const RunReport& run, const Gate& gate) {
   text << run.results.size() << (run.results.size() == 1 ? " permission edge: " : " permission edges: ") << failing << " fail the gate, " << warnings
        << " warn, " << ignored << " ignored.\n\n";
   text << "| verdict | edges |\n| --- | ---: |\n";
-  for (const auto& [verdict, count] : count_verdicts(run.results))
+  for (const auto& [verdict, count] : count_verdicts(probed))
     text << "| " << to_string(verdict) << " | " << count << " |\n";
+  if (probed.size() < run.results.size())
+    text << "| not probed | " << run.results.size() - probed.size() << " |\n";
   text << "| **total** | " << run.results.size() << " |\n\n";
   return text.str();
 }
@@ -172,7 +176,7 @@ std::string render_step_summary(const RunReport& run, const Gate& gate,
     out += "### Permission edges\n\n"
            "| verdict | reference | secret | runtime identity | identity chain | layer | fix |\n"
            "| --- | --- | --- | --- | --- | --- | --- |\n";
-    for (const EdgeResult& result : results) budget.append(edge_row(result));
+    for (const EdgeResult& result : results) budget.append(edge_row(run, result));
     out += "\n";
   }
 

@@ -33,21 +33,12 @@ void write_optional_field(Writer& writer, const char* key, std::string_view valu
   if (!value.empty()) write_field(writer, key, value);
 }
 
-// A plan carries no verdicts except `unresolved`, which resolution alone
-// decides; a resolved edge in a plan has not been probed.
-bool planned_only(const RunReport& run, const EdgeResult& result) {
-  return run.mode == "plan" && result.verdict != Verdict::kUnresolved;
-}
-
 void write_summary(Writer& writer, const RunReport& run) {
   writer.Key("summary");
   writer.StartObject();
   writer.Key("edges");
   writer.Int(static_cast<int>(run.results.size()));
-  std::vector<EdgeResult> judged;
-  for (const EdgeResult& result : run.results)
-    if (!planned_only(run, result)) judged.push_back(result);
-  for (const auto& [verdict, count] : count_verdicts(judged)) {
+  for (const auto& [verdict, count] : count_verdicts(probed_results(run))) {
     std::string_view name = sp::to_string(verdict);
     writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     writer.Int(count);
@@ -132,7 +123,7 @@ void write_edge(Writer& writer, const RunReport& run, const EdgeResult& result) 
   write_secret(writer, edge.secret);
   write_identity(writer, edge.identity);
   write_field(writer, "operation", edge.operation);
-  if (!planned_only(run, result)) write_field(writer, "verdict", sp::to_string(result.verdict));
+  if (!is_unprobed(run, result)) write_field(writer, "verdict", sp::to_string(result.verdict));
   if (result.layer != Layer::kNone) write_field(writer, "layer", sp::to_string(result.layer));
   if (result.provider_error) write_provider_error(writer, *result.provider_error);
   write_optional_field(writer, "message", result.message);

@@ -40,4 +40,15 @@ std::string now_utc() {
   return buffer;
 }
 
+bool is_unprobed(const RunReport& run, const EdgeResult& result) {
+  return run.mode == "plan" && result.verdict != Verdict::kUnresolved;
+}
+
+std::vector<EdgeResult> probed_results(const RunReport& run) {
+  std::vector<EdgeResult> results;
+  for (const EdgeResult& result : run.results)
+    if (!is_unprobed(run, result)) results.push_back(result);
+  return results;
+}
+
 }  // namespace sp::report

@@ -32,6 +32,13 @@ std::map<Verdict, int> count_verdicts(const std::vector<EdgeResult>& results);
 /// Returns true when `diagnostics` contains an error.
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
 
+/// Returns true for a result that carries no verdict: a resolved edge in a
+/// plan, which nothing probed. Only `unresolved` is decided without a probe.
+bool is_unprobed(const RunReport& run, const EdgeResult& result);
+
+/// Returns the results that carry a verdict (all of them in a check).
+std::vector<EdgeResult> probed_results(const RunReport& run);
+
 /// Returns the current time as ISO-8601 UTC with second precision.
 std::string now_utc();
 

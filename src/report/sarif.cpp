@@ -400,12 +400,6 @@ struct PendingResult {
   std::optional<std::string> suppression;
 };
 
-// A plan carries no verdicts except unresolved, which resolution alone
-// decides. A resolved edge in a plan has not been probed.
-bool planned_only(const RunReport& run, const EdgeResult& result) {
-  return run.mode == "plan" && result.verdict != Verdict::kUnresolved;
-}
-
 PendingResult pending_edge(const EdgeResult& result, const Gate& gate) {
   PendingResult pending;
   pending.rule_id = sarif_rule_id(result.verdict, result.layer);
@@ -565,7 +559,7 @@ size_t collect_results(const RunReport& run, const Gate& gate, size_t max_result
   std::vector<EdgeResult> results = run.results;
   sort_results(results);
   for (const EdgeResult& result : results) {
-    if (result.verdict == Verdict::kOk || planned_only(run, result)) continue;
+    if (result.verdict == Verdict::kOk || is_unprobed(run, result)) continue;
     all.push_back(pending_edge(result, gate));
   }
   if (all.size() <= max_results) {
