@@ -5,10 +5,15 @@
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "report/github.h"
+#include "report/github_context.h"
 #include "util/log.h"
 
 namespace po = boost::program_options;
@@ -64,7 +69,21 @@ po::options_description check_options(Options& options) {
       ("max-attempts", po::value(&options.max_attempts)->default_value(3),
        "attempts per provider call, including the first, before a probe is inconclusive")
       ("deadline", po::value(&options.deadline_seconds)->default_value(0),
-       "seconds after which unfinished probes stop as inconclusive; 0 means no deadline");
+       "seconds after which unfinished probes stop as inconclusive; 0 means no deadline")
+      ("sarif", po::value(&options.sarif_path),
+       "write SARIF 2.1.0 for GitHub code scanning to this file")
+      ("on-missing-token", po::value(&options.on_missing_token)->default_value("plan"),
+       "without a CI token (fork pull requests, no id-token: write): plan reports the plan "
+       "and passes unless an unresolved edge fails the gate; fail fails the run")
+      ("pr-comment", po::value(&options.pr_comment)->default_value("on-failure"),
+       "sticky pull request comment: off, on-failure (while the gate fails) or always")
+      ("pr-comment-on-pass", po::value(&options.pr_comment_on_pass)->default_value("resolve"),
+       "what happens to the comment once the gate passes: resolve (rewrite it as resolved) "
+       "or delete")
+      ("check-run", po::bool_switch(&options.check_run),
+       "also publish a check run with annotations (needs checks: write)")
+      ("github-token", po::value(&options.github_token),
+       "token for the pull request comment and check run (default: $GITHUB_TOKEN)");
   return description;
 }
 
@@ -90,6 +109,13 @@ void apply_action_inputs(const po::variables_map& given, Options& options) {
   input("warn-on", "INPUT_WARN-ON", options.warn_on);
   input("audience", "INPUT_AUDIENCE", options.audience);
   input("log-level", "INPUT_LOG-LEVEL", options.log_level);
+  input("sarif", "INPUT_SARIF", options.sarif_path);
+  input("on-missing-token", "INPUT_ON-MISSING-TOKEN", options.on_missing_token);
+  input("pr-comment", "INPUT_PR-COMMENT", options.pr_comment);
+  input("pr-comment-on-pass", "INPUT_PR-COMMENT-ON-PASS", options.pr_comment_on_pass);
+  std::string check_run;
+  input("check-run", "INPUT_CHECK-RUN", check_run);
+  if (check_run == "true" || check_run == "True" || check_run == "TRUE") options.check_run = true;
   // A multi-line input lists one path per line; empty lines are dropped, as
   // the actions toolkit does.
   const char* paths = std::getenv("INPUT_PATHS");
@@ -106,6 +132,28 @@ void apply_action_inputs(const po::variables_map& given, Options& options) {
         line += *c;
       }
     }
+  }
+}
+
+// A workflow_dispatch run's own inputs override the action's inputs of the
+// same name, so a manual run can switch mode or the gate without editing the
+// workflow.
+void apply_dispatch_inputs(Options& options) {
+  if (!report::github::running_in_github_actions()) return;
+  const char* event = std::getenv("GITHUB_EVENT_NAME");
+  if (event == nullptr || std::string_view(event) != "workflow_dispatch") return;
+  report::github::EventContext context = report::github::read_event_context("");
+  const std::map<std::string, std::string*> targets = {
+      {"mode", &options.command},           {"fail-on", &options.fail_on},
+      {"warn-on", &options.warn_on},        {"log-level", &options.log_level},
+      {"audience", &options.audience},      {"on-missing-token", &options.on_missing_token},
+      {"pr-comment", &options.pr_comment},  {"sarif", &options.sarif_path},
+  };
+  for (const auto& [name, value] : context.dispatch_inputs) {
+    auto target = targets.find(name);
+    if (target == targets.end() || value.empty()) continue;
+    log::info("workflow_dispatch input " + name + "=" + value + " overrides the action input");
+    *target->second = value;
   }
 }
 
@@ -167,6 +215,25 @@ int run(int argc, char** argv) {
   }
   options.config_explicit = given.count("config") && !given["config"].defaulted();
   apply_action_inputs(given, options);
+  apply_dispatch_inputs(options);
+  if (options.command != "check" && options.command != "plan") {
+    std::cerr << "secret-preflight: error: invalid mode '" << options.command
+              << "'; expected check or plan\n";
+    return kUsageError;
+  }
+  for (const auto& [name, value, allowed] :
+       {std::tuple<const char*, std::string, const char*>{"--on-missing-token",
+                                                          options.on_missing_token, "plan fail"},
+        {"--pr-comment", options.pr_comment, "off on-failure always"},
+        {"--pr-comment-on-pass", options.pr_comment_on_pass, "resolve delete"}}) {
+    std::string words = std::string(" ") + allowed + " ";
+    if (value.empty() || value.find(' ') != std::string::npos ||
+        words.find(" " + value + " ") == std::string::npos) {
+      std::cerr << "secret-preflight: error: invalid " << name << " '" << value
+                << "'; expected one of: " << allowed << "\n";
+      return kUsageError;
+    }
+  }
   if (!set_log_level(options.log_level)) {
     std::cerr << "secret-preflight: error: invalid --log-level '" << options.log_level
               << "'; expected debug, info, warning or error\n";

@@ -25,6 +25,12 @@ struct Options {
   std::string token_env;
   std::string audience;
   std::string log_level = "info";
+  std::string sarif_path;
+  std::string github_token;
+  std::string pr_comment = "on-failure";       // off | on-failure | always
+  std::string pr_comment_on_pass = "resolve";  // resolve | delete
+  bool check_run = false;
+  std::string on_missing_token = "plan";  // plan | fail
   int concurrency = 16;
   int max_attempts = 3;
   double deadline_seconds = 0;
