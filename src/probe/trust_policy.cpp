@@ -72,8 +72,10 @@ std::vector<std::string> strings_of(const rapidjson::Value& value) {
 // The principal the platform presents, the actions it calls, and the
 // request's condition keys (lowercase names) with their values.
 struct Presented {
-  std::string principal_type;  // "Federated" or "Service"
+  std::string principal_type;  // "Federated", "Service" or "AWS"
   std::string principal;
+  /// Account of an "AWS" principal, which its account root also admits.
+  std::string account;
   std::vector<std::string> actions;
   std::map<std::string, std::string> context;
 };
@@ -90,6 +92,11 @@ Match principal_matches(const rapidjson::Value& statement, const Presented& pres
     std::string type(member.name.GetString(), member.name.GetStringLength());
     for (const auto& value : strings_of(member.value)) {
       if (value == "*" && type == "AWS") return Match::kYes;
+      // An AWS principal may name the caller's account, as its root ARN or its
+      // bare ID, which admits every principal of that account.
+      if (type == "AWS" && presented.principal_type == "AWS" &&
+          (value == "arn:aws:iam::" + presented.account + ":root" || value == presented.account))
+        return Match::kYes;
       bool service = type == "Service" && presented.principal_type == "Service";
       if (type == presented.principal_type &&
           (service ? lowercase(value) == lowercase(presented.principal) : value == presented.principal))
@@ -113,6 +120,9 @@ Match operator_matches(std::string op, const rapidjson::Value& block, const Pres
   bool if_exists = op.ends_with("IfExists");
   if (if_exists) op.resize(op.size() - 8);
   if (op.starts_with("ForAnyValue:") || op.starts_with("ForAllValues:")) op = op.substr(op.find(':') + 1);
+  // The Arn operators compare like StringLike: case-sensitive, with wildcards.
+  if (op == "ArnEquals" || op == "ArnLike") op = "StringLike";
+  if (op == "ArnNotEquals" || op == "ArnNotLike") op = "StringNotLike";
   bool negated = op == "StringNotEquals" || op == "StringNotLike" || op == "StringNotEqualsIgnoreCase";
   bool like = op == "StringLike" || op == "StringNotLike";
   bool ignore_case = op == "StringEqualsIgnoreCase" || op == "StringNotEqualsIgnoreCase";
@@ -213,18 +223,17 @@ std::string required_trust_statement(const RuntimeIdentity& identity) {
   }
 }
 
-TrustCheck evaluate_trust_policy(const std::string& policy_json, const RuntimeIdentity& identity) {
+namespace {
+
+// Evaluates `policy_json`, the trust policy of `role_arn`, for the principal
+// and actions in `presented`. `statement` is the fix offered on kNotAdmitted.
+TrustCheck evaluate(const std::string& policy_json, const std::string& role_arn,
+                    const Presented& presented, const std::string& statement) {
   TrustCheck check;
-  std::string reason;
-  auto presented = presented_by(identity, reason);
-  if (!presented) {
-    check.note = reason;
-    return check;
-  }
   rapidjson::Document document;
   document.Parse(policy_json.data(), policy_json.size());
   if (document.HasParseError() || !document.IsObject() || !document.HasMember("Statement")) {
-    check.note = "the trust policy of " + role_name(identity.principal) + " is not a policy document";
+    check.note = "the trust policy of " + role_name(role_arn) + " is not a policy document";
     return check;
   }
   std::vector<const rapidjson::Value*> statements;
@@ -235,16 +244,16 @@ TrustCheck evaluate_trust_policy(const std::string& policy_json, const RuntimeId
       if (statement.IsObject()) statements.push_back(&statement);
 
   bool uncertain = false;
-  for (const auto& action : presented->actions) {
+  for (const auto& action : presented.actions) {
     Match allowed = Match::kNo;
-    for (const auto* statement : statements) {
-      Match match = statement_matches(*statement, *presented, action);
-      std::string effect = json::string_member(*statement, "Effect");
+    for (const auto* policy_statement : statements) {
+      Match match = statement_matches(*policy_statement, presented, action);
+      std::string effect = json::string_member(*policy_statement, "Effect");
       if (effect == "Deny" && match == Match::kYes) {
         check.outcome = Outcome::kNotAdmitted;
-        check.note = "an explicit Deny in the trust policy of " + role_name(identity.principal) +
-                     " blocks " + action + " for " + presented->principal;
-        check.statement = required_trust_statement(identity);
+        check.note = "an explicit Deny in the trust policy of " + role_name(role_arn) + " blocks " +
+                     action + " for " + presented.principal;
+        check.statement = statement;
         return check;
       }
       if (effect == "Deny" && match == Match::kUnknown) uncertain = true;
@@ -253,15 +262,15 @@ TrustCheck evaluate_trust_policy(const std::string& policy_json, const RuntimeId
     }
     if (allowed == Match::kNo) {
       check.outcome = Outcome::kNotAdmitted;
-      check.note = "the trust policy of " + role_name(identity.principal) + " does not allow " +
-                   presented->principal + " to perform " + action;
-      check.statement = required_trust_statement(identity);
+      check.note = "the trust policy of " + role_name(role_arn) + " does not allow " +
+                   presented.principal + " to perform " + action;
+      check.statement = statement;
       return check;
     }
     if (allowed == Match::kUnknown) uncertain = true;
   }
   if (uncertain) {
-    check.note = "the trust policy of " + role_name(identity.principal) +
+    check.note = "the trust policy of " + role_name(role_arn) +
                  " has conditions or elements this check cannot evaluate";
     return check;
   }
@@ -269,15 +278,24 @@ TrustCheck evaluate_trust_policy(const std::string& policy_json, const RuntimeId
   return check;
 }
 
-TrustCheck check_trust_edge(http::HttpTransport& transport, const auth::AwsCredentials& credentials,
-                            const RuntimeIdentity& identity, const auth::RetryPolicy& retry) {
-  TrustCheck check;
-  std::string reason;
-  if (!presented_by(identity, reason)) {
-    check.note = reason;
-    return check;
-  }
-  const std::string name = role_name(identity.principal);
+Presented presented_by_role(const std::string& caller_role_arn, const std::vector<std::string>& actions) {
+  Presented presented;
+  presented.principal_type = "AWS";
+  presented.principal = caller_role_arn;
+  presented.account = arn_account(caller_role_arn);
+  presented.actions = actions;
+  presented.context["aws:principalarn"] = caller_role_arn;
+  presented.context["aws:principalaccount"] = presented.account;
+  presented.context["aws:principaltype"] = "AssumedRole";
+  return presented;
+}
+
+// Reads the trust policy of `role_arn` with iam:GetRole into `document`.
+// Returns "" on success, else the reason it could not be read.
+std::string read_trust_policy(http::HttpTransport& transport, const auth::AwsCredentials& credentials,
+                              const std::string& role_arn, const auth::RetryPolicy& retry,
+                              std::string& document) {
+  const std::string name = role_name(role_arn);
   auto outcome = auth::run_with_retries(retry, "iam:GetRole", name, [&] {
     http::Request request;
     request.url = auth::endpoint_url(auth::Service::kIam, "us-east-1") + "/";
@@ -292,20 +310,75 @@ TrustCheck check_trust_edge(http::HttpTransport& transport, const auth::AwsCrede
   });
   if (outcome.attempts == 0 || outcome.last.error) {
     const auto& error = outcome.last.error;
-    check.note = "iam:GetRole on " + name + " failed" +
-                 (error ? ": " + (error->code.empty() ? "HTTP " + std::to_string(error->http_status)
-                                                      : error->code)
-                        : std::string(": the run deadline passed"));
-    return check;
+    return "iam:GetRole on " + name + " failed" +
+           (error ? ": " + (error->code.empty() ? "HTTP " + std::to_string(error->http_status) : error->code)
+                  : std::string(": the run deadline passed"));
   }
   auto root = xml::parse(outcome.last.response.body);
-  std::string document = root ? root->text_at("GetRoleResult/Role/AssumeRolePolicyDocument") : "";
-  if (document.empty()) {
-    check.note = "the iam:GetRole response for " + name + " has no AssumeRolePolicyDocument";
+  // GetRole takes a name and reads the role of the credentials' own account,
+  // so a role of another account, or one with another path, is a different role.
+  std::string arn = root ? root->text_at("GetRoleResult/Role/Arn") : "";
+  if (!arn.empty() && arn != role_arn)
+    return "iam:GetRole on " + name + " returned " + arn + ", not " + role_arn +
+           ", because GetRole reads only the account of the credentials that sign it";
+  document = root ? root->text_at("GetRoleResult/Role/AssumeRolePolicyDocument") : "";
+  if (document.empty()) return "the iam:GetRole response for " + name + " has no AssumeRolePolicyDocument";
+  // IAM returns the document URL-encoded (RFC 3986).
+  document = url::percent_decode(document);
+  return "";
+}
+
+}  // namespace
+
+TrustCheck evaluate_trust_policy(const std::string& policy_json, const RuntimeIdentity& identity) {
+  std::string reason;
+  auto presented = presented_by(identity, reason);
+  if (!presented) {
+    TrustCheck check;
+    check.note = reason;
     return check;
   }
-  // IAM returns the document URL-encoded (RFC 3986).
-  return evaluate_trust_policy(url::percent_decode(document), identity);
+  return evaluate(policy_json, identity.principal, *presented, required_trust_statement(identity));
+}
+
+std::string required_chain_statement(const std::string& caller_role_arn,
+                                     const std::vector<std::string>& actions) {
+  std::string action_list;
+  for (const auto& action : actions) action_list += (action_list.empty() ? "" : ",") + json::quote(action);
+  if (actions.size() != 1) action_list = "[" + action_list + "]";
+  return R"({"Effect":"Allow","Principal":{"AWS":)" + json::quote(caller_role_arn) + R"(},"Action":)" +
+         action_list + "}";
+}
+
+TrustCheck evaluate_chain_trust_policy(const std::string& policy_json, const std::string& role_arn,
+                                       const std::string& caller_role_arn,
+                                       const std::vector<std::string>& actions) {
+  return evaluate(policy_json, role_arn, presented_by_role(caller_role_arn, actions),
+                  required_chain_statement(caller_role_arn, actions));
+}
+
+TrustCheck check_trust_edge(http::HttpTransport& transport, const auth::AwsCredentials& credentials,
+                            const RuntimeIdentity& identity, const auth::RetryPolicy& retry) {
+  TrustCheck check;
+  std::string reason;
+  if (!presented_by(identity, reason)) {
+    check.note = reason;
+    return check;
+  }
+  std::string document;
+  check.note = read_trust_policy(transport, credentials, identity.principal, retry, document);
+  if (!check.note.empty()) return check;
+  return evaluate_trust_policy(document, identity);
+}
+
+TrustCheck check_chain_trust_edge(http::HttpTransport& transport, const auth::AwsCredentials& credentials,
+                                  const std::string& role_arn, const std::string& caller_role_arn,
+                                  const std::vector<std::string>& actions, const auth::RetryPolicy& retry) {
+  TrustCheck check;
+  std::string document;
+  check.note = read_trust_policy(transport, credentials, role_arn, retry, document);
+  if (!check.note.empty()) return check;
+  return evaluate_chain_trust_policy(document, role_arn, caller_role_arn, actions);
 }
 
 }  // namespace sp::probe

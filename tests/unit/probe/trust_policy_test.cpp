@@ -69,3 +69,86 @@ TEST_CASE("Pod Identity trust needs TagSession", "[probe]") {
   CHECK(check.outcome == Outcome::kNotAdmitted);
   CHECK(check.note == "the trust policy of pod does not allow pods.eks.amazonaws.com to perform sts:TagSession");
 }
+
+namespace {
+
+const std::string kBase = "arn:aws:iam::111122223333:role/shop-eso";
+const std::string kReader = "arn:aws:iam::444455556666:role/shop-secrets-reader";
+
+// Returns a trust policy with one Allow of sts:AssumeRole for `principal`,
+// plus `condition` (a JSON object) when given.
+std::string chain_policy(const std::string& principal, const std::string& condition = "") {
+  std::string statement = R"({"Effect":"Allow","Principal":{"AWS":")" + principal +
+                          R"("},"Action":"sts:AssumeRole")";
+  if (!condition.empty()) statement += R"(,"Condition":)" + condition;
+  return R"({"Version":"2012-10-17","Statement":[)" + statement + "}]}";
+}
+
+Outcome chain_outcome(const std::string& policy) {
+  return sp::probe::evaluate_chain_trust_policy(policy, kReader, kBase, {"sts:AssumeRole"}).outcome;
+}
+
+}  // namespace
+
+TEST_CASE("chain trust admits the role before", "[probe]") {
+  CHECK(chain_outcome(chain_policy(kBase)) == Outcome::kAdmitted);
+  CHECK(chain_outcome(chain_policy("arn:aws:iam::111122223333:root")) == Outcome::kAdmitted);
+  CHECK(chain_outcome(chain_policy("111122223333")) == Outcome::kAdmitted);
+  CHECK(chain_outcome(chain_policy("*")) == Outcome::kAdmitted);
+}
+
+TEST_CASE("chain trust rejects other principals", "[probe]") {
+  CHECK(chain_outcome(chain_policy("arn:aws:iam::111122223333:role/someone-else")) ==
+        Outcome::kNotAdmitted);
+  CHECK(chain_outcome(chain_policy("arn:aws:iam::999999999999:root")) == Outcome::kNotAdmitted);
+  std::string github_only =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":)"
+      R"("arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com"},)"
+      R"("Action":"sts:AssumeRoleWithWebIdentity"}]})";
+  auto check = sp::probe::evaluate_chain_trust_policy(github_only, kReader, kBase, {"sts:AssumeRole"});
+  CHECK(check.outcome == Outcome::kNotAdmitted);
+  CHECK(check.note == "the trust policy of shop-secrets-reader does not allow " + kBase +
+                          " to perform sts:AssumeRole");
+  CHECK(check.statement ==
+        R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/shop-eso"},)"
+        R"("Action":"sts:AssumeRole"})");
+}
+
+TEST_CASE("chain trust honours known conditions", "[probe]") {
+  CHECK(chain_outcome(chain_policy("111122223333",
+                                   R"({"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/shop-*"}})")) ==
+        Outcome::kAdmitted);
+  CHECK(chain_outcome(chain_policy("111122223333",
+                                   R"({"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/other"}})")) ==
+        Outcome::kNotAdmitted);
+  CHECK(chain_outcome(chain_policy(kBase, R"({"StringEquals":{"aws:PrincipalAccount":"111122223333"}})")) ==
+        Outcome::kAdmitted);
+}
+
+TEST_CASE("chain trust leaves unknown conditions", "[probe]") {
+  auto check = sp::probe::evaluate_chain_trust_policy(
+      chain_policy(kBase, R"({"StringEquals":{"sts:ExternalId":"shop-7"}})"), kReader, kBase,
+      {"sts:AssumeRole"});
+  CHECK(check.outcome == Outcome::kNotChecked);
+  CHECK(check.note == "the trust policy of shop-secrets-reader has conditions or elements this check "
+                      "cannot evaluate");
+  CHECK(chain_outcome(chain_policy(kBase, R"({"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}})")) ==
+        Outcome::kNotChecked);
+}
+
+TEST_CASE("chain trust Deny wins", "[probe]") {
+  std::string policy = R"({"Version":"2012-10-17","Statement":[)"
+                       R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:*"},)"
+                       R"({"Effect":"Deny","Principal":{"AWS":")" +
+                       kBase + R"("},"Action":"sts:AssumeRole"}]})";
+  CHECK(chain_outcome(policy) == Outcome::kNotAdmitted);
+}
+
+TEST_CASE("chain trust needs every action", "[probe]") {
+  auto check = sp::probe::evaluate_chain_trust_policy(chain_policy(kBase), kReader, kBase,
+                                                      {"sts:AssumeRole", "sts:TagSession"});
+  CHECK(check.outcome == Outcome::kNotAdmitted);
+  CHECK(check.statement ==
+        R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/shop-eso"},)"
+        R"("Action":["sts:AssumeRole","sts:TagSession"]})");
+}
