@@ -408,10 +408,15 @@ Config load_config(const std::string& root, const std::string& path,
   return config;
 }
 
-std::string preflight_role_for(const Config& config, const std::string& role_arn) {
+const RoleAccess* find_role_access(const Config& config, const std::string& role_arn) {
   for (const auto& access : config.aws.roles)
-    if (util::glob_match(access.role_pattern, role_arn)) return access.via;
-  return config.aws.preflight_role;
+    if (util::glob_match(access.role_pattern, role_arn)) return &access;
+  return nullptr;
+}
+
+std::string preflight_role_for(const Config& config, const std::string& role_arn) {
+  const RoleAccess* access = find_role_access(config, role_arn);
+  return access ? access->via : config.aws.preflight_role;
 }
 
 }  // namespace sp::config

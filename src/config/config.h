@@ -8,6 +8,7 @@
 //     session_policy: true               # narrow borrowed sessions to the probe actions
 //     preflight_role: arn:aws:iam::111122223333:role/secret-preflight   # optional chain
 //     roles:                             # per runtime role, how the CI becomes it
+//                                        # (a match on the last role of a chain skips the chain)
 //       - role_arn: arn:aws:iam::444455556666:role/*     # exact ARN or * wildcard
 //         via: arn:aws:iam::111122223333:role/secret-preflight   # or "web-identity"
 //   kubernetes:
@@ -92,6 +93,9 @@ struct Config {
 /// diagnostics with file, line and column and keep the other settings.
 Config load_config(const std::string& root, const std::string& path,
                    std::vector<Diagnostic>& diagnostics);
+
+/// Returns the first `aws.roles` entry that matches `role_arn`, or nullptr.
+const RoleAccess* find_role_access(const Config& config, const std::string& role_arn);
 
 /// Returns the preflight role to chain through for `role_arn`, or empty for
 /// straight web identity: the first matching `aws.roles` entry, else

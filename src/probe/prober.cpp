@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -66,7 +67,11 @@ class Run {
   void check_trust_edge(const PermissionEdge& edge, const auth::SessionResult& session,
                         bool preflight, EdgeResult& result);
   void compare_with_operator(const PermissionEdge& edge, EdgeResult& result);
-  TrustCheck trust_check_for(const RuntimeIdentity& identity, const auth::AwsCredentials& credentials);
+  TrustCheck cached_trust_check(const std::string& key, const std::function<TrustCheck()>& check_edge);
+  TrustCheck check_first_role(const RuntimeIdentity& identity, const std::string& role_arn,
+                              const auth::AwsCredentials& credentials);
+  TrustCheck check_chain_hop(const RuntimeIdentity& identity, const std::string& role_arn,
+                             const std::string& caller_role_arn, const auth::AwsCredentials& credentials);
 
   const ProbeOptions& options_;
   http::HttpTransport& transport_;
@@ -82,13 +87,24 @@ class Run {
 EdgeResult Run::probe(const PermissionEdge& edge) {
   EdgeResult result;
   result.edge = edge;
-  const std::string preflight =
-      options_.config ? config::preflight_role_for(*options_.config, edge.identity.assumed_before.empty()
-                                                                        ? edge.identity.principal
-                                                                        : edge.identity.assumed_before.front())
-                      : "";
+  // The CI follows the platform's role chain unless an aws.roles entry names
+  // the runtime role itself. Then the CI becomes that role directly, and the
+  // trust-edge check covers the chain's hops.
+  RuntimeIdentity probed = edge.identity;
+  std::string preflight;
+  if (options_.config) {
+    const config::RoleAccess* direct =
+        probed.assumed_before.empty() ? nullptr : config::find_role_access(*options_.config, probed.principal);
+    if (direct) {
+      preflight = direct->via;
+      probed.assumed_before.clear();
+    } else {
+      preflight = config::preflight_role_for(
+          *options_.config, probed.assumed_before.empty() ? probed.principal : probed.assumed_before.front());
+    }
+  }
   const bool narrow = options_.config == nullptr || options_.config->aws.session_policy;
-  auto hops = auth::plan_hops(edge.identity, preflight, narrow);
+  auto hops = auth::plan_hops(probed, preflight, narrow);
   auth::SessionResult session = sts_.session_for(hops);
 
   FixContext context{edge.operation, edge.identity.principal, edge.secret};
@@ -111,9 +127,7 @@ EdgeResult Run::probe(const PermissionEdge& edge) {
   return result;
 }
 
-TrustCheck Run::trust_check_for(const RuntimeIdentity& identity, const auth::AwsCredentials& credentials) {
-  const std::string key = identity.principal + "\n" + identity.kubernetes_namespace + "\n" +
-                          identity.service_account + "\n" + std::to_string(static_cast<int>(identity.mechanism));
+TrustCheck Run::cached_trust_check(const std::string& key, const std::function<TrustCheck()>& check_edge) {
   std::promise<TrustCheck> promise;
   {
     std::unique_lock lock(trust_mutex_);
@@ -125,24 +139,62 @@ TrustCheck Run::trust_check_for(const RuntimeIdentity& identity, const auth::Aws
     }
     trust_checks_.emplace(key, promise.get_future().share());
   }
-  TrustCheck check = probe::check_trust_edge(transport_, credentials, identity, retry_);
+  TrustCheck check = check_edge();
   promise.set_value(check);
   return check;
 }
 
-// The platform must also be able to assume the runtime role. That edge is
-// read with operator or preflight credentials, never the borrowed session.
+// Checks how the platform becomes the first role: with the ServiceAccount
+// token (IRSA), as ECS or as the Pod Identity agent.
+TrustCheck Run::check_first_role(const RuntimeIdentity& identity, const std::string& role_arn,
+                                 const auth::AwsCredentials& credentials) {
+  if (identity.mechanism == IdentityMechanism::kControllerIdentity) {
+    TrustCheck check;
+    check.note = "how the External Secrets controller obtains " + role_name(role_arn) +
+                 " (IRSA, Pod Identity or the node role) is not in the config file";
+    return check;
+  }
+  if (identity.mechanism != IdentityMechanism::kIrsa && identity.mechanism != IdentityMechanism::kEcsExecutionRole &&
+      identity.mechanism != IdentityMechanism::kPodIdentity) {
+    TrustCheck check;
+    check.note = "the manifests do not show how the platform obtains " + role_name(role_arn);
+    return check;
+  }
+  RuntimeIdentity first = identity;
+  first.principal = role_arn;
+  first.assumed_before.clear();
+  const std::string key = "first\n" + role_arn + "\n" + identity.kubernetes_namespace + "\n" +
+                          identity.service_account + "\n" + identity.audience + "\n" +
+                          std::to_string(static_cast<int>(identity.mechanism));
+  return cached_trust_check(
+      key, [&] { return probe::check_trust_edge(transport_, credentials, first, retry_); });
+}
+
+// Checks that `role_arn` trusts `caller_role_arn`, the role before it in the chain.
+TrustCheck Run::check_chain_hop(const RuntimeIdentity& identity, const std::string& role_arn,
+                                const std::string& caller_role_arn, const auth::AwsCredentials& credentials) {
+  // EKS Pod Identity tags the session when it assumes the target role.
+  std::vector<std::string> actions = {"sts:AssumeRole"};
+  if (identity.mechanism == IdentityMechanism::kPodIdentity) actions.push_back("sts:TagSession");
+  std::string key = "hop\n" + role_arn + "\n" + caller_role_arn;
+  for (const auto& action : actions) key += "\n" + action;
+  return cached_trust_check(key, [&] {
+    return probe::check_chain_trust_edge(transport_, credentials, role_arn, caller_role_arn, actions, retry_);
+  });
+}
+
+// The platform must also be able to assume the runtime role, and in a chain
+// every role before it. Trust policies are read with operator or preflight
+// credentials, never the borrowed session. The first hop that a trust policy
+// does not admit makes the edge denied, because the platform stops there.
 void Run::check_trust_edge(const PermissionEdge& edge, const auth::SessionResult& session,
                            bool preflight, EdgeResult& result) {
   const RuntimeIdentity& identity = edge.identity;
-  if (identity.mechanism != IdentityMechanism::kIrsa &&
+  const bool chain = !identity.assumed_before.empty();
+  if (!chain && identity.mechanism != IdentityMechanism::kIrsa &&
       identity.mechanism != IdentityMechanism::kEcsExecutionRole &&
       identity.mechanism != IdentityMechanism::kPodIdentity)
     return;
-  if (!identity.assumed_before.empty()) {
-    result.message += ". The trust edge was not checked: the platform reaches this role through a role chain";
-    return;
-  }
   const auth::AwsCredentials* credentials = nullptr;
   if (operator_) credentials = &*operator_;
   else if (preflight && session.first_hop) credentials = session.first_hop.get();
@@ -151,17 +203,28 @@ void Run::check_trust_edge(const PermissionEdge& edge, const auth::SessionResult
                       "the role's trust policy";
     return;
   }
-  TrustCheck check = trust_check_for(identity, *credentials);
-  if (check.outcome == TrustCheck::Outcome::kNotChecked) {
-    result.message += ". The trust edge was not checked: " + check.note;
-  } else if (check.outcome == TrustCheck::Outcome::kNotAdmitted) {
-    result.message = check.note + " (probe: " + std::string(to_string(result.verdict)) + ", " +
-                     result.message + ")";
-    result.verdict = Verdict::kDenied;
-    result.layer = Layer::kTrustPolicy;
-    result.fix = "Add this statement to the trust policy of " + role_name(identity.principal) + ": " +
-                 check.statement;
+
+  std::vector<std::string> roles = identity.assumed_before;
+  roles.push_back(identity.principal);
+  std::vector<std::string> unchecked;
+  for (size_t i = 0; i < roles.size(); ++i) {
+    TrustCheck check = i == 0 ? check_first_role(identity, roles[0], *credentials)
+                              : check_chain_hop(identity, roles[i], roles[i - 1], *credentials);
+    if (check.outcome == TrustCheck::Outcome::kNotChecked) {
+      unchecked.push_back(chain ? role_name(roles[i]) + ": " + check.note : check.note);
+    } else if (check.outcome == TrustCheck::Outcome::kNotAdmitted) {
+      result.message = check.note + " (probe: " + std::string(to_string(result.verdict)) + ", " +
+                       result.message + ")";
+      result.verdict = Verdict::kDenied;
+      result.layer = Layer::kTrustPolicy;
+      result.fix = "Add this statement to the trust policy of " + role_name(roles[i]) + ": " + check.statement;
+      return;
+    }
   }
+  if (unchecked.empty()) return;
+  result.message += chain ? ". The trust edge was not checked for every role of the chain (" : ". The trust edge was not checked: ";
+  for (size_t i = 0; i < unchecked.size(); ++i) result.message += (i == 0 ? "" : ". ") + unchecked[i];
+  if (chain) result.message += ")";
 }
 
 void Run::compare_with_operator(const PermissionEdge& edge, EdgeResult& result) {

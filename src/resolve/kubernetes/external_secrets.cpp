@@ -76,6 +76,9 @@ void apply_role_chain(const manifest::Document& document, const YAML::Node& aws,
 
   RuntimeIdentity& identity = result.identity;
   bool base_known = !identity.principal.empty();
+  // With no base role the chain starts at the first listed role, which the
+  // platform does not obtain through the base's mechanism.
+  if (!base_known) identity.mechanism = IdentityMechanism::kNone;
   if (!base_known && !result.unresolved_reason.empty()) {
     // The last role still decides what the read may do, so the edge can be
     // probed; only the base's right to assume it stays unchecked.
