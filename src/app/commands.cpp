@@ -115,7 +115,12 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
       report::github::AnnotationOptions annotations;
       annotations.report_path = options.report_path;
       report::github::write_annotations(std::cout, run, gate, annotations);
-      report::github::write_step_summary(run, gate, options.report_path);
+      // The summary repeats the log's note on annotations GitHub would not show.
+      report::RunReport summarised = run;
+      for (std::string& notice :
+           report::github::annotation_overflow_notices(run, gate, annotations))
+        summarised.notices.push_back(std::move(notice));
+      report::github::write_step_summary(summarised, gate, options.report_path);
       report::github::write_outputs(run, options.report_path, options.sarif_path);
     } catch (const std::exception& error) {
       log::error(std::string("writing the GitHub job summary or outputs failed: ") +

@@ -72,6 +72,12 @@ struct AnnotationOptions {
 void write_annotations(std::ostream& out, const RunReport& run, const Gate& gate,
                        const AnnotationOptions& options);
 
+/// Returns one sentence per annotation type that write_annotations() cannot
+/// fit, saying how many are left out and where they are listed, for the job
+/// summary's notices.
+std::vector<std::string> annotation_overflow_notices(const RunReport& run, const Gate& gate,
+                                                     const AnnotationOptions& options);
+
 struct SummaryOptions {
   std::string report_path;
   /// Maximum size of the Markdown in bytes, counting what the summary file

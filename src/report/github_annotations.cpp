@@ -120,6 +120,19 @@ std::string result_message(const EdgeResult& result) {
   return message.str();
 }
 
+std::vector<std::string> annotation_overflow_notices(const RunReport& run, const Gate& gate,
+                                                     const AnnotationOptions& options) {
+  std::map<AnnotationType, int> per_type;
+  for (const Annotation& annotation : collect_annotations(run, gate)) ++per_type[annotation.type];
+  std::vector<std::string> notices;
+  for (const auto& [type, count] : per_type) {
+    if (count <= options.max_per_type) continue;
+    std::string line = overflow_line(type, count - options.max_per_type, options);
+    notices.push_back(line.substr(std::string_view("secret-preflight: ").size()));
+  }
+  return notices;
+}
+
 void write_annotations(std::ostream& out, const RunReport& run, const Gate& gate,
                        const AnnotationOptions& options) {
   std::map<AnnotationType, int> written;

@@ -120,6 +120,22 @@ TEST_CASE("annotations are capped per type", "[report]") {
         "error annotations per step; the report file \"out/report.json\" lists them all.");
 }
 
+TEST_CASE("annotation overflow becomes a notice", "[report]") {
+  RunReport run;
+  for (int line = 1; line <= 12; ++line)
+    run.results.push_back(make_result("deploy/api.json", line, 1, Verdict::kDenied));
+  run.results.push_back(make_result("deploy/web.json", 1, 1, Verdict::kInconclusive));
+
+  std::vector<std::string> notices =
+      github::annotation_overflow_notices(run, Gate{}, {"out/report.json"});
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0] ==
+        "2 more errors are not annotated, because GitHub shows at most 10 error annotations per "
+        "step; the report file \"out/report.json\" lists them all.");
+  run.results.resize(10);
+  CHECK(github::annotation_overflow_notices(run, Gate{}, {"out/report.json"}).empty());
+}
+
 TEST_CASE("annotation overflow without report path", "[report]") {
   RunReport run;
   for (int line = 1; line <= 3; ++line)
