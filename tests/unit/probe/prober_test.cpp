@@ -379,3 +379,68 @@ TEST_CASE("JSON key check wipes the buffer", "[probe]") {
   value = R"({"user":"u"})";
   CHECK(sp::probe::check_json_key(value, "password") == sp::probe::KeyCheck::kMissing);
 }
+
+namespace {
+
+// Returns an iam:GetRole response for `arn` with the URL-encoded trust policy.
+sp::http::Response get_role_response(const std::string& arn, const std::string& encoded_trust) {
+  return respond(200, "<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult><Role>"
+                      "<Arn>" + arn + "</Arn><AssumeRolePolicyDocument>" + encoded_trust +
+                      "</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>");
+}
+
+}  // namespace
+
+TEST_CASE("chain hop without trust is denied", "[probe]") {
+  Env env;
+  setenv("AWS_ACCESS_KEY_ID", "AKIAOPERATOR", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "operator-secret-key", 1);
+  const std::string base = "arn:aws:iam::111122223333:role/shop-eso";
+  const std::string reader = "arn:aws:iam::111122223333:role/shop-reader";
+  // %22 is '"': the base trusts the cluster's ServiceAccount, the reader trusts
+  // only the account 999999999999.
+  const std::string base_trust =
+      "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Federated%22%3A"
+      "%22arn%3Aaws%3Aiam%3A%3A111122223333%3Aoidc-provider%2Foidc.example%2Fid%2FX%22%7D%2C%22Action"
+      "%22%3A%22sts%3AAssumeRoleWithWebIdentity%22%7D%5D%7D";
+  const std::string reader_trust =
+      "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A"
+      "%22arn%3Aaws%3Aiam%3A%3A999999999999%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+  FakeTransport transport([&](const sp::http::Request& request) {
+    std::string target = sp::testing::header_of(request, "X-Amz-Target");
+    if (request.body.find("Action=GetRole") != std::string::npos) {
+      if (request.body.find("RoleName=shop-eso") != std::string::npos) return get_role_response(base, base_trust);
+      return get_role_response(reader, reader_trust);
+    }
+    if (target.empty())
+      return respond(200, sp::testing::sts_credentials_xml("AssumeRoleWithWebIdentity", "ASIARUN",
+                                                           "runtime-secret-key", "runtime-token"));
+    return respond(200, R"({"SecretString":"v"})");
+  });
+  auto chained = edge("secretsmanager:GetSecretValue", "secretsmanager", "shop/db");
+  chained.identity.principal = reader;
+  chained.identity.assumed_before = {base};
+  chained.identity.mechanism = sp::IdentityMechanism::kIrsa;
+  chained.identity.kubernetes_namespace = "shop";
+  chained.identity.service_account = "shop-eso";
+  chained.identity.oidc_issuer = "https://oidc.example/id/X";
+
+  auto results = sp::probe::probe_edges({chained}, options(), transport);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].verdict == Verdict::kDenied);
+  CHECK(results[0].layer == sp::Layer::kTrustPolicy);
+  CHECK(results[0].message.starts_with("the trust policy of shop-reader does not allow " + base +
+                                       " to perform sts:AssumeRole (probe: ok, "));
+  CHECK(results[0].fix ==
+        "Add this statement to the trust policy of shop-reader: "
+        R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/shop-eso"},"Action":"sts:AssumeRole"})");
+
+  SECTION("controller identity base is noted, hop still checked") {
+    chained.identity.mechanism = sp::IdentityMechanism::kControllerIdentity;
+    auto controller = sp::probe::probe_edges({chained}, options(), transport);
+    CHECK(controller[0].verdict == Verdict::kDenied);
+    CHECK(controller[0].layer == sp::Layer::kTrustPolicy);
+  }
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+}
