@@ -84,6 +84,17 @@ def github_problems(log):
     return problems
 
 
+def sarif_problems(log, schema=None):
+    """Return every schema error and code scanning rule that `log` breaks, one message each."""
+    if schema is None:
+        with open(SCHEMA, encoding="utf-8") as schema_file:
+            schema = json.load(schema_file)
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.draft4_format_checker)
+    problems = [f"schema: {'/'.join(str(part) for part in error.absolute_path)}: {error.message}"
+                for error in validator.iter_errors(log)]
+    return problems + github_problems(log)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unit-report", required=True, help="path of the unit-report test binary")
@@ -103,10 +114,7 @@ def main():
         os.remove(path)
         os.rmdir(directory)
 
-    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.draft4_format_checker)
-    problems = [f"schema: {'/'.join(str(part) for part in error.absolute_path)}: {error.message}"
-                for error in validator.iter_errors(log)]
-    problems += github_problems(log)
+    problems = sarif_problems(log, schema)
     for problem in problems:
         print(f"FAIL {problem}")
     if problems:
