@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import github_run
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CASES_DIR = os.path.join(REPO_ROOT, "tests", "cases")
 EMULATOR = os.path.join(REPO_ROOT, "tests", "emulator", "serve.py")
@@ -132,20 +134,41 @@ def collect_secret_values(cloud_dir):
     return {v for v in values | tokens if len(v) >= MIN_SCANNED_LENGTH}, values
 
 
+def collect_github_tokens(cloud_dir):
+    """Return the GitHub token values in cloud/github.json: the job's token and the others."""
+    path = os.path.join(cloud_dir, "github.json")
+    if not os.path.exists(path):
+        return set()
+    config = _load_json(path)
+    tokens = set()
+    for entry in [config.get("token")] + list(config.get("other_tokens") or []):
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if isinstance(value, str) and value:
+            tokens.add(value)
+    return tokens
+
+
 def check_values_are_canaries(all_values):
     for value in sorted(all_values):
         if "CANARY-" not in value:
             raise CaseFailure(f"case error: secret value {value!r} in cloud/ has no CANARY- marker")
 
 
-def scan_for_secret_values(secret_values, outputs):
-    """Raise CaseFailure naming the first output that contains a secret value."""
+def scan_for_secret_values(secret_values, outputs, github_tokens=()):
+    """Raise CaseFailure naming the first output that contains a secret value or GitHub token."""
     for label, text in outputs:
         for value in sorted(secret_values, key=len, reverse=True):
             if value in text:
                 shown = CANARY_PATTERN.search(value)
                 marker = shown.group(0) if shown else value[:12] + "..."
                 raise CaseFailure(f"secret value {marker} leaked into {label}")
+        # Registering the token with ::add-mask:: is how a step keeps it out
+        # of the rest of the log, so that line is the one place it may appear.
+        unmasked = "".join(line for line in text.splitlines(keepends=True)
+                           if not line.startswith("::add-mask::"))
+        for token in sorted(github_tokens):
+            if token in unmasked:
+                raise CaseFailure(f"GitHub token {token[:4]}... from cloud/github.json leaked into {label}")
 
 
 def github_api_requests(request_log_path):
@@ -334,14 +357,23 @@ def _last_line(text):
 # One case
 
 
-def run_case(case_dir, binary, work_dir, timeout):
-    """Run one case; return a list of differences (empty when it passes)."""
+def run_case(case_dir, binary, work_dir, timeout, run=None):
+    """Run one case, or one run of its github-run.json; return a list of differences.
+
+    The list is empty when the case passes. `run` is one entry of
+    github_run.load_runs(), or None for a case without github-run.json.
+    """
     deadline = Deadline(timeout)
     expected = _load_json(os.path.join(case_dir, "expected.json"))
+    run = run or {}
+    expect = run.get("expect") or {}
+    expected_status = expect.get("exit_status", expected["exit_status"])
     repo_dir = os.path.join(case_dir, "repo")
     cloud_dir = os.path.join(case_dir, "cloud")
     scanned_values, all_values = collect_secret_values(cloud_dir)
     check_values_are_canaries(all_values)
+    github_tokens = collect_github_tokens(cloud_dir)
+    github_state = None
 
     emulator = Emulator(cloud_dir, work_dir)
     try:
@@ -362,16 +394,20 @@ def run_case(case_dir, binary, work_dir, timeout):
         env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_STEP_SUMMARY": summary_path,
                     "GITHUB_OUTPUT": github_output_path, "GITHUB_WORKSPACE": repo_dir,
                     "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_NAME": "pull_request"})
+        extra_args = github_run.prepare_environment(run, env, work_dir, outputs_dir)
+        github_run.prefill_step_summary(run, summary_path)
         stdout_path = os.path.join(work_dir, "check.stdout")
         stderr_path = os.path.join(work_dir, "check.stderr")
-        status = run_product(binary, ["check", "--report", report_path], repo_dir, env,
+        status = run_product(binary, ["check", "--report", report_path] + extra_args, repo_dir, env,
                              deadline.remaining("`check` ran"), stdout_path, stderr_path)
+        if expect.get("github"):
+            github_state = github_run.fetch_state(emulator_env)
     finally:
         emulator.stop()
 
     differences = []
-    if status != expected["exit_status"]:
-        differences.append(f"exit status {status}, expected {expected['exit_status']} "
+    if status != expected_status:
+        differences.append(f"exit status {status}, expected {expected_status} "
                            f"(stderr: {_last_line(read_text(stderr_path))})")
 
     report_text = read_text(report_path)
@@ -394,11 +430,32 @@ def run_case(case_dir, binary, work_dir, timeout):
         if path not in (report_path, summary_path, github_output_path):
             outputs.append((f"output file {name}", read_text(path)))
     try:
-        scan_for_secret_values(scanned_values, outputs)
+        scan_for_secret_values(scanned_values, outputs, github_tokens)
     except CaseFailure as failure:
         differences.insert(0, str(failure))
 
+    if expect:
+        differences.extend(check_github_expectations(expect, github_state, emulator.request_log,
+                                                     outputs_dir, summary_path))
+
     differences.extend(check_plan(binary, repo_dir, work_dir, expected, deadline))
+    return differences
+
+
+def check_github_expectations(expect, github_state, request_log_path, outputs_dir, summary_path):
+    """Compare the run's outputs and the emulated GitHub's state with github-run.json's `expect`."""
+    expect = github_run.substitute_outputs(expect, outputs_dir)
+    stdout_text = read_text(os.path.join(os.path.dirname(outputs_dir), "check.stdout"))
+    stderr_text = read_text(os.path.join(os.path.dirname(outputs_dir), "check.stderr"))
+    texts = {"stdout": stdout_text, "stderr": stderr_text, "log": stdout_text + stderr_text,
+             "summary": read_text(summary_path),
+             "github_output": read_text(os.path.join(outputs_dir, "github-output.txt"))}
+    entries = github_run.request_log_entries(request_log_path)
+    differences = github_run.check_texts(expect, texts)
+    differences.extend(github_run.check_summary_size(expect, summary_path))
+    differences.extend(github_run.check_sarif(expect, outputs_dir))
+    differences.extend(github_run.check_requests(expect, entries))
+    differences.extend(github_run.check_github_state(expect, github_state, entries))
     return differences
 
 
@@ -470,28 +527,39 @@ def main(argv):
     if args.keep:
         print(f"outputs kept in {tmp_root}")
     failures = 0
+    total = 0
     for name in names:
-        work_dir = os.path.join(tmp_root, name)
-        os.makedirs(work_dir)
-        started = time.monotonic()
+        case_dir = os.path.join(args.cases_dir, name)
         try:
-            differences = run_case(os.path.join(args.cases_dir, name), binary, work_dir, args.timeout)
-        except CaseFailure as failure:
-            differences = [str(failure)]
-        elapsed = time.monotonic() - started
-        if differences:
-            failures += 1
-            more = f" (+{len(differences) - 1} more)" if len(differences) > 1 and not args.verbose else ""
-            print(f"FAIL {name} [{elapsed:.1f} s]: {differences[0]}{more}", flush=True)
-            if args.verbose:
-                for difference in differences[1:]:
-                    print(f"     {difference}")
-        else:
-            print(f"PASS {name} [{elapsed:.1f} s]", flush=True)
+            runs = github_run.load_runs(case_dir)
+        except (github_run.GitHubRunError, ValueError) as error:
+            runs = [{"name": "github-run.json", "load_error": str(error)}]
+        for run in runs:
+            total += 1
+            label = f"{name}/{run['name']}" if run and run.get("name") else name
+            work_dir = os.path.join(tmp_root, label.replace("/", "--"))
+            os.makedirs(work_dir)
+            started = time.monotonic()
+            try:
+                if run and "load_error" in run:
+                    raise CaseFailure(f"invalid github-run.json: {run['load_error']}")
+                differences = run_case(case_dir, binary, work_dir, args.timeout, run)
+            except (CaseFailure, github_run.GitHubRunError) as failure:
+                differences = [str(failure)]
+            elapsed = time.monotonic() - started
+            if differences:
+                failures += 1
+                more = f" (+{len(differences) - 1} more)" if len(differences) > 1 and not args.verbose else ""
+                print(f"FAIL {label} [{elapsed:.1f} s]: {differences[0]}{more}", flush=True)
+                if args.verbose:
+                    for difference in differences[1:]:
+                        print(f"     {difference}")
+            else:
+                print(f"PASS {label} [{elapsed:.1f} s]", flush=True)
 
     if not args.keep:
         shutil.rmtree(tmp_root, ignore_errors=True)
-    print(f"{len(names) - failures} of {len(names)} cases passed")
+    print(f"{total - failures} of {total} runs passed")
     return 1 if failures else 0
 
 
