@@ -14,6 +14,7 @@
 #include "app/options.h"
 #include "report/github.h"
 #include "report/github_context.h"
+#include "util/http.h"
 #include "util/log.h"
 
 namespace po = boost::program_options;
@@ -247,6 +248,15 @@ int run(int argc, char** argv) {
   if (!options.token_file.empty() && ::access(options.token_file.c_str(), R_OK) != 0) {
     std::cerr << "secret-preflight: error: cannot read --token-file '" << options.token_file
               << "'; give the path of a file holding the CI's OIDC token\n";
+    return kUsageError;
+  }
+  std::string ca_bundle = http::resolve_ca_bundle(options.ca_bundle);
+  if (!ca_bundle.empty() && ::access(ca_bundle.c_str(), R_OK) != 0) {
+    // Without it every TLS handshake fails, and a run of inconclusive
+    // verdicts would pass the default gate unnoticed.
+    std::cerr << "secret-preflight: error: cannot read the CA bundle '" << ca_bundle
+              << "' (from --ca-bundle, SECRET_PREFLIGHT_CA_BUNDLE or AWS_CA_BUNDLE); fix the "
+                 "path or its permissions\n";
     return kUsageError;
   }
   if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0) {

@@ -154,10 +154,14 @@ std::string escape_markdown_cell(std::string_view text) {
   return out;
 }
 
-std::string render_step_summary(const RunReport& run, const Gate& gate,
-                                const SummaryOptions& options) {
+namespace {
+
+// Renders the summary with rows limited to `row_budget` bytes of output;
+// headings, section titles and the truncation note come on top.
+std::string render_with_row_budget(const RunReport& run, const Gate& gate,
+                                   const SummaryOptions& options, size_t row_budget) {
   std::string out = heading_and_counts(run, gate);
-  RowBudget budget(out, options.max_bytes);
+  RowBudget budget(out, row_budget);
 
   if (!run.diagnostics.empty()) {
     out += "### Input problems\n\n| severity | location | message |\n| --- | --- | --- |\n";
@@ -198,6 +202,48 @@ std::string render_step_summary(const RunReport& run, const Gate& gate,
   return out;
 }
 
+}  // namespace
+
+std::string render_step_summary(const RunReport& run, const Gate& gate,
+                                const SummaryOptions& options) {
+  // Rows are budgeted first; when the fixed parts push the whole past the
+  // limit, the row budget shrinks by the excess and the summary is rendered
+  // again. A summary whose fixed parts alone do not fit is left out.
+  size_t row_budget = options.max_bytes;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string out = render_with_row_budget(run, gate, options, row_budget);
+    if (out.size() <= options.max_bytes) return out;
+    size_t excess = out.size() - options.max_bytes;
+    if (row_budget <= excess) break;
+    row_budget -= excess;
+  }
+  std::string out = render_with_row_budget(run, gate, options, 0);
+  if (out.size() <= options.max_bytes) return out;
+  // Short of room even for the counts: the outcome and where to read on.
+  bool failed = !run.passed_gate || has_errors(run.diagnostics);
+  std::string where = options.report_path.empty()
+                          ? "The JSON report lists every edge."
+                          : "The report file " + cell(options.report_path) + " lists every edge.";
+  out = "## secret-preflight " + cell(run.mode) + ": " + (failed ? "failed" : "passed") +
+        "\n\n**Truncated:** the " + std::to_string(run.results.size()) +
+        " permission edges are not shown, because GitHub does not show a step summary larger "
+        "than 1 MiB. " + where + "\n";
+  return out.size() <= options.max_bytes ? out : std::string();
+}
+
+namespace {
+
+bool ends_without_newline(const char* path, size_t size) {
+  if (size == 0) return false;
+  std::ifstream file(path, std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(size - 1));
+  char last = '\n';
+  file.get(last);
+  return last != '\n';
+}
+
+}  // namespace
+
 void append_to_file(const std::string& path, std::string_view text) {
   std::ofstream file(path, std::ios::app | std::ios::binary);
   if (!file) throw ReportError("failed to open \"" + path + "\" for appending");
@@ -217,8 +263,17 @@ void write_step_summary(const RunReport& run, const Gate& gate, const std::strin
                  " bytes of the 1 MiB limit; the JSON report lists every edge");
     return;
   }
-  SummaryOptions options{report_path, kMaxStepSummaryBytes - existing};
-  append_to_file(path, render_step_summary(run, gate, options));
+  // Another step's summary may end mid-line; the heading must start a line.
+  std::string separator = ends_without_newline(path, existing) ? "\n" : "";
+  SummaryOptions options{report_path, kMaxStepSummaryBytes - existing - separator.size()};
+  std::string summary = render_step_summary(run, gate, options);
+  if (summary.empty()) {
+    log::warning("the job summary was not written, because it does not fit in the " +
+                 std::to_string(options.max_bytes) +
+                 " bytes left of the 1 MiB limit; the JSON report lists every edge");
+    return;
+  }
+  append_to_file(path, separator + summary);
 }
 
 }  // namespace sp::report::github

@@ -127,6 +127,12 @@ class CurlTransport final : public HttpTransport {
                        static_cast<curl_off_t>(t->request.body.size()));
     } else if (t->request.method != "GET") {
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, t->request.method.c_str());
+      // PATCH and PUT carry a body too (GitHub comment and check run updates).
+      if (!t->request.body.empty()) {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(t->request.body.size()));
+      }
     }
     // An empty Expect stops curl from waiting for 100-continue on larger bodies.
     t->headers = curl_slist_append(t->headers, "Expect:");

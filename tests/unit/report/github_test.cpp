@@ -307,3 +307,17 @@ TEST_CASE("file commands append to env paths", "[report]") {
   unsetenv("GITHUB_STEP_SUMMARY");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("summary never exceeds its budget", "[report]") {
+  RunReport run;
+  run.mode = "check";
+  run.passed_gate = false;
+  for (int line = 1; line <= 200; ++line)
+    run.results.push_back(make_result("deploy/api.json", line, 1, Verdict::kDenied));
+  for (size_t budget : {300, 450, 600, 900, 4000, 20000}) {
+    INFO("budget " << budget);
+    std::string summary = github::render_step_summary(run, Gate{}, {"out/report.json", budget});
+    CHECK(summary.size() <= budget);
+    CHECK(summary.find("**Truncated:**") != std::string::npos);
+  }
+}
