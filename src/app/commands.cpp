@@ -185,8 +185,10 @@ std::string missing_token_reason(const github::EventContext& context) {
     return "no CI token: pass --token-file or --token-env, or run in GitHub Actions with "
            "`permissions: id-token: write`";
   if (context.fork)
-    return "this pull request comes from a fork, and GitHub issues no OIDC token to workflows "
-           "of fork pull requests";
+    return "this pull request comes from a fork" +
+           (context.head_repository.empty() ? std::string()
+                                            : " (" + context.head_repository + ")") +
+           ", and GitHub issues no OIDC token to workflows of fork pull requests";
   return "GitHub issued no OIDC token: the job lacks `permissions: id-token: write`";
 }
 

@@ -39,9 +39,10 @@ void read_pull_request(const rapidjson::Value& payload, EventContext& context) {
     const rapidjson::Value* base_repo = base == nullptr ? nullptr : member(*base, "repo");
     if (head_repo == nullptr || head_repo->IsNull()) {
       context.fork = true;  // The fork was deleted.
-    } else if (base_repo != nullptr) {
-      context.fork = json::string_member(*head_repo, "full_name") !=
-                     json::string_member(*base_repo, "full_name");
+    } else {
+      context.head_repository = json::string_member(*head_repo, "full_name");
+      if (base_repo != nullptr)
+        context.fork = context.head_repository != json::string_member(*base_repo, "full_name");
     }
   }
 }

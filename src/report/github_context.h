@@ -25,6 +25,8 @@ struct EventContext {
   /// True when the pull request's head repository differs from the base
   /// repository, or was deleted (head.repo is null).
   bool fork = false;
+  /// The pull request's head repository (owner/name); empty when deleted.
+  std::string head_repository;
   /// workflow_dispatch inputs, as strings.
   std::map<std::string, std::string> dispatch_inputs;
   std::string workflow;
