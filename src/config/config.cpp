@@ -419,4 +419,10 @@ std::string preflight_role_for(const Config& config, const std::string& role_arn
   return access ? access->via : config.aws.preflight_role;
 }
 
+const GcpProject* find_gcp_project(const Config& config, const std::string& id_or_number) {
+  for (const GcpProject& project : config.gcp.projects)
+    if (project.id == id_or_number || project.number == id_or_number) return &project;
+  return nullptr;
+}
+
 }  // namespace sp::config

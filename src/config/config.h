@@ -20,6 +20,14 @@
 //       controller_role_arn: arn:aws:iam::111122223333:role/external-secrets
 //     secrets_store_csi:
 //       rotation: false                  # driver's enableSecretRotation (Helm value)
+//   gcp:
+//     # Workload Identity pool provider the CI's token is exchanged at, used
+//     # for every project without its own entry below.
+//     workload_identity_provider: projects/123456789/locations/global/workloadIdentityPools/github/providers/github
+//     audience: ""                       # default: //iam.googleapis.com/<workload_identity_provider>
+//     projects:                          # project numbers, where manifests give only IDs
+//       - {id: shop-prod, number: "123456789", workload_identity_provider: projects/...}
+//     default_project: shop-prod         # project of Cloud Run services and GKE clusters without one
 //   ignores:
 //     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
 #pragma once
@@ -80,11 +88,27 @@ struct KubernetesSettings {
   bool secrets_store_csi_rotation = false;
 };
 
+struct GcpProject {
+  std::string id;
+  std::string number;
+  /// Overrides GcpSettings::workload_identity_provider for this project.
+  std::string workload_identity_provider;
+  SourceLocation location;
+};
+
+struct GcpSettings {
+  std::string workload_identity_provider;
+  std::string audience;
+  std::string default_project;
+  std::vector<GcpProject> projects;
+};
+
 struct Config {
   /// Path relative to the repository root; empty when no file was found.
   std::string path;
   AwsSettings aws;
   KubernetesSettings kubernetes;
+  GcpSettings gcp;
   std::vector<IgnoreRule> ignores;
 };
 
@@ -101,5 +125,8 @@ const RoleAccess* find_role_access(const Config& config, const std::string& role
 /// straight web identity: the first matching `aws.roles` entry, else
 /// `aws.preflight_role`.
 std::string preflight_role_for(const Config& config, const std::string& role_arn);
+
+/// Returns the project with this ID or number, or nullptr.
+const GcpProject* find_gcp_project(const Config& config, const std::string& id_or_number);
 
 }  // namespace sp::config

@@ -98,6 +98,8 @@ struct SecretTarget {
   /// Top-level JSON key (ECS json-key, CSI jmesPath, ESO property); empty for
   /// the whole value.
   std::string json_key;
+  /// Google Cloud: the project that owns the secret (ID as written, or number).
+  std::string project;
   std::string version_stage;
   std::string version_id;
   /// SSM selector appended as name:selector (a version number or label).
@@ -113,6 +115,9 @@ enum class IdentityMechanism {
   kIrsa,                // AssumeRoleWithWebIdentity with the cluster's ServiceAccount token
   kPodIdentity,         // EKS Pod Identity agent, service principal pods.eks.amazonaws.com
   kControllerIdentity,  // an operator's own identity from the config file
+  kCloudRunServiceAccount,  // Cloud Run revision's serviceAccountName (or the default compute account)
+  kGkeServiceAccount,       // GKE Workload Identity: KSA annotated iam.gke.io/gcp-service-account
+  kGkeDirectPrincipal,      // GKE Workload Identity without a Google service account: the KSA itself
 };
 
 /// The principal that fetches the secret at runtime and how it was derived.
@@ -174,6 +179,10 @@ struct EdgeResult {
   std::optional<std::string> ignored_reason;
   /// Operator comparison, e.g. "operator can read, runtime identity cannot".
   std::string operator_note;
+  /// Set when the verdict comes from a policy simulation (Google's Policy
+  /// Troubleshooter or testIamPermissions) rather than a read as the runtime
+  /// identity. A simulated result is never plain ok.
+  bool simulated = false;
 };
 
 /// A problem with the input (manifest, config, option). Errors stop the run
