@@ -132,8 +132,8 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
   return written;
 }
 
-// A plan's results: unresolved edges say why, the others carry no verdict
-// (the JSON report leaves it out for plans).
+// A plan's results: unresolved edges carry their reason as the message, and
+// the others carry no verdict (the JSON report leaves it out for plans).
 std::vector<EdgeResult> plan_results(const std::vector<PermissionEdge>& edges) {
   std::vector<EdgeResult> results;
   for (const PermissionEdge& edge : edges) {
@@ -193,7 +193,7 @@ std::string missing_token_reason(const github::EventContext& context) {
 }
 
 // PR-only channels have nothing to post to on push, release,
-// workflow_dispatch and merge_group runs; the summary says so.
+// workflow_dispatch and merge_group runs, so the summary notes the skip.
 void add_skipped_channel_notices(const Options& options, const github::EventContext& context,
                                  report::RunReport& run) {
   if (!github::running_in_github_actions() || context.pull_request) return;

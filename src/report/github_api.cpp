@@ -33,10 +33,10 @@ std::string error_message(const std::string& body) {
   return json::string_member(document, "message");
 }
 
-// Sends one REST request with GitHub's headers (github-action.md §6.1). A
-// 429, a 5xx or a rate-limited 403 is retried once after Retry-After (at
-// most 10 s); "Resource not accessible by integration" is a missing
-// permission and is not retried.
+// Sends one REST request with the headers GitHub's REST documentation asks
+// for. A 429, a 5xx or a rate-limited 403 is retried once after Retry-After
+// (at most 10 s). A 403 "Resource not accessible by integration" is a missing
+// permission, so it is not retried.
 ApiResponse send(http::HttpTransport& transport, const EventContext& context,
                  const std::string& method, const std::string& url, const std::string& body) {
   http::Request request;
