@@ -27,6 +27,14 @@ const std::regex kRoleArnPattern(R"(^arn:aws[a-z0-9-]*:iam::[0-9]{12}:role/[\w+=
 const std::regex kRolePatternPattern(
     R"(^arn:aws[a-z0-9-*]*:iam::[0-9*]{1,12}:role/[\w+=,.@/*-]+$)");
 const std::regex kDatePattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+// Google Cloud resource names: a workload identity pool provider, a project
+// number, a project ID (6 to 30 characters, lowercase letters, digits and
+// hyphens, starting with a letter) and a service account email.
+const std::regex kWorkloadIdentityProviderPattern(
+    "^projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+$");
+const std::regex kProjectNumberPattern("^[0-9]+$");
+const std::regex kProjectIdPattern("^[a-z][a-z0-9-]{4,28}[a-z0-9]$");
+const std::regex kServiceAccountEmailPattern(R"(^[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*\.[a-z]+$)");
 
 /// Walks the parsed file, filling Config and adding a diagnostic for every
 /// unknown key and invalid value. Each reader takes the node and its dotted
@@ -41,10 +49,11 @@ class ConfigReader {
     if (!root || root.IsNull()) return;
     if (!expect_map(root, "the config file")) return;
     for (const auto& [key, value] :
-         entries(root, "", {"version", "aws", "kubernetes", "ignores"})) {
+         entries(root, "", {"version", "aws", "kubernetes", "gcp", "ignores"})) {
       if (key == "version") read_version(value);
       if (key == "aws") read_aws(value, config.aws);
       if (key == "kubernetes") read_kubernetes(value, config.kubernetes);
+      if (key == "gcp") read_gcp(value, config.gcp);
       if (key == "ignores") read_ignores(value, config.ignores);
     }
   }
@@ -195,9 +204,14 @@ class ConfigReader {
     if (!expect_map(node, "kubernetes.external_secrets")) return;
     kubernetes.external_secrets_location = locate(node);
     for (const auto& [key, value] :
-         entries(node, "kubernetes.external_secrets", {"controller_role_arn"})) {
-      kubernetes.external_secrets_controller_role_arn =
-          role_arn(value, "kubernetes.external_secrets." + key);
+         entries(node, "kubernetes.external_secrets",
+                 {"controller_role_arn", "controller_gcp_service_account"})) {
+      std::string name = "kubernetes.external_secrets." + key;
+      if (key == "controller_role_arn")
+        kubernetes.external_secrets_controller_role_arn = role_arn(value, name);
+      if (key == "controller_gcp_service_account")
+        kubernetes.external_secrets_controller_gcp_service_account =
+            service_account_email(value, name);
     }
   }
 
@@ -207,6 +221,64 @@ class ConfigReader {
       kubernetes.secrets_store_csi_rotation =
           boolean(value, "kubernetes.secrets_store_csi." + key, kubernetes.secrets_store_csi_rotation);
     }
+  }
+
+  void read_gcp(const YAML::Node& node, GcpSettings& gcp) {
+    if (!expect_map(node, "gcp")) return;
+    for (const auto& [key, value] :
+         entries(node, "gcp",
+                 {"workload_identity_provider", "audience", "default_project", "projects"})) {
+      std::string name = "gcp." + key;
+      if (key == "workload_identity_provider")
+        gcp.workload_identity_provider = workload_identity_provider(value, name);
+      if (key == "audience") gcp.audience = scalar(value, name);
+      if (key == "default_project") gcp.default_project = project_id(value, name);
+      if (key == "projects") read_gcp_projects(value, gcp.projects);
+    }
+  }
+
+  void read_gcp_projects(const YAML::Node& node, std::vector<GcpProject>& projects) {
+    if (!expect_sequence(node, "gcp.projects")) return;
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string name = "gcp.projects[" + std::to_string(i) + "]";
+      const YAML::Node item = node[i];
+      if (!expect_map(item, name)) continue;
+      GcpProject project;
+      project.location = locate(item);
+      for (const auto& [key, value] :
+           entries(item, name, {"id", "number", "workload_identity_provider"})) {
+        std::string field = name + "." + key;
+        if (key == "id") project.id = project_id(value, field);
+        if (key == "number")
+          project.number = matching(value, field, kProjectNumberPattern,
+                                    "a project number (digits only), such as \"123456789\"");
+        if (key == "workload_identity_provider")
+          project.workload_identity_provider = workload_identity_provider(value, field);
+      }
+      if (project.id.empty()) {
+        if (!util::child(item, "id").IsDefined()) missing(item, "id", name);
+        continue;
+      }
+      projects.push_back(std::move(project));
+    }
+  }
+
+  std::string workload_identity_provider(const YAML::Node& node, const std::string& name) {
+    return matching(node, name, kWorkloadIdentityProviderPattern,
+                    "a provider resource name such as projects/123456789/locations/global/"
+                    "workloadIdentityPools/POOL/providers/PROVIDER");
+  }
+
+  std::string project_id(const YAML::Node& node, const std::string& name) {
+    return matching(node, name, kProjectIdPattern,
+                    "a Google Cloud project ID such as shop-prod (6 to 30 lowercase letters, "
+                    "digits and hyphens)");
+  }
+
+  std::string service_account_email(const YAML::Node& node, const std::string& name) {
+    return matching(node, name, kServiceAccountEmailPattern,
+                    "a Google service account email such as "
+                    "reader@shop-prod.iam.gserviceaccount.com");
   }
 
   void read_ignores(const YAML::Node& node, std::vector<IgnoreRule>& ignores) {

@@ -18,6 +18,8 @@
 //       - {namespace: shop, service_account: orders-api, role_arn: arn:aws:iam::...:role/x}
 //     external_secrets:
 //       controller_role_arn: arn:aws:iam::111122223333:role/external-secrets
+//       # Google service account of the controller, for gcpsm stores without auth
+//       controller_gcp_service_account: external-secrets@shop-prod.iam.gserviceaccount.com
 //     secrets_store_csi:
 //       rotation: false                  # driver's enableSecretRotation (Helm value)
 //   gcp:
@@ -82,6 +84,10 @@ struct KubernetesSettings {
   SourceLocation cluster_location;
   std::vector<PodIdentityAssociation> pod_identity_associations;
   std::string external_secrets_controller_role_arn;
+  /// The External Secrets controller's Google service account email. A
+  /// `gcpsm` store without `auth` reads with the controller's Application
+  /// Default Credentials, which the manifests cannot show.
+  std::string external_secrets_controller_gcp_service_account;
   SourceLocation external_secrets_location;
   /// The Secrets Store CSI driver's `enableSecretRotation`. With rotation on,
   /// the AWS provider also calls DescribeSecret on every Secrets Manager object.

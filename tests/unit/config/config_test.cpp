@@ -45,6 +45,8 @@ TEST_CASE("Full config file loads every setting", "[config]") {
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})");
   CHECK(config.kubernetes.external_secrets_controller_role_arn ==
         "arn:aws:iam::111122223333:role/external-secrets");
+  CHECK(config.kubernetes.external_secrets_controller_gcp_service_account ==
+        "external-secrets@shop-prod.iam.gserviceaccount.com");
   CHECK(config.kubernetes.secrets_store_csi_rotation);
   REQUIRE(config.ignores.size() == 1);
   CHECK(config.ignores[0].expires == "2027-01-31");
@@ -71,7 +73,8 @@ TEST_CASE("Config mistakes are diagnosed with suggestions", "[config]") {
       {12, 26, "invalid value \"deny\" for \"ignores[0].verdict\": did you mean \"denied\"?"},
       {13, 5, "missing \"reason\" in \"ignores[1]\"; add it"},
       {14, 1,
-       "unknown key \"colour\" at the top level; valid keys are version, aws, kubernetes, ignores"},
+       "unknown key \"colour\" at the top level; valid keys are version, aws, kubernetes, gcp, "
+       "ignores"},
   };
   REQUIRE(diagnostics.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -119,4 +122,78 @@ TEST_CASE("Preflight role follows the first matching role entry", "[config]") {
     INFO(test.role);
     CHECK(sp::config::preflight_role_for(config, test.role) == test.via);
   }
+}
+
+TEST_CASE("Gcp section loads projects and provider", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "full.yml", diagnostics);
+  CHECK(diagnostics.empty());
+  CHECK(config.gcp.workload_identity_provider ==
+        "projects/123456789/locations/global/workloadIdentityPools/github/providers/github");
+  CHECK(config.gcp.audience.empty());
+  CHECK(config.gcp.default_project == "shop-prod");
+  REQUIRE(config.gcp.projects.size() == 2);
+  CHECK(config.gcp.projects[0].id == "shop-prod");
+  CHECK(config.gcp.projects[0].number == "123456789");
+  CHECK(config.gcp.projects[0].workload_identity_provider.empty());
+  CHECK(config.gcp.projects[0].location.line == 33);
+  CHECK(config.gcp.projects[1].workload_identity_provider ==
+        "projects/987654321/locations/global/workloadIdentityPools/ci/providers/gh");
+
+  const sp::config::GcpProject* by_id = sp::config::find_gcp_project(config, "shop-shared");
+  REQUIRE(by_id != nullptr);
+  CHECK(by_id->number == "987654321");
+  const sp::config::GcpProject* by_number = sp::config::find_gcp_project(config, "123456789");
+  REQUIRE(by_number != nullptr);
+  CHECK(by_number->id == "shop-prod");
+  CHECK(sp::config::find_gcp_project(config, "other") == nullptr);
+}
+
+TEST_CASE("Gcp mistakes are diagnosed with suggestions", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "gcp-mistakes.yml", diagnostics);
+  struct Expected {
+    int line;
+    int column;
+    std::string message;
+  };
+  const std::string provider_shape =
+      "expected a provider resource name such as projects/123456789/locations/global/"
+      "workloadIdentityPools/POOL/providers/PROVIDER";
+  std::vector<Expected> expected = {
+      {3, 31,
+       "invalid value \"projects/shop-prod/locations/global/workloadIdentityPools/github\" for "
+       "\"gcp.workload_identity_provider\": " +
+           provider_shape},
+      {4, 3, "unknown key \"default_projct\" in \"gcp\"; did you mean \"default_project\"?"},
+      {6, 31,
+       "invalid value \"12a4\" for \"gcp.projects[0].number\": expected a project number "
+       "(digits only), such as \"123456789\""},
+      {7, 7, "missing \"id\" in \"gcp.projects[1]\"; add it"},
+      {8, 11,
+       "invalid value \"Shop_Prod\" for \"gcp.projects[2].id\": expected a Google Cloud project "
+       "ID such as shop-prod (6 to 30 lowercase letters, digits and hyphens)"},
+      {9, 24,
+       "unknown key \"provider\" in \"gcp.projects[3]\"; valid keys are id, number, "
+       "workload_identity_provider"},
+      {10, 13, "invalid value for \"gcp.audience\": expected a single value"},
+      {13, 37,
+       "invalid value \"not-an-email\" for "
+       "\"kubernetes.external_secrets.controller_gcp_service_account\": expected a Google "
+       "service account email such as reader@shop-prod.iam.gserviceaccount.com"},
+  };
+  REQUIRE(diagnostics.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    INFO("diagnostic " << i);
+    CHECK(diagnostics[i].location.line == expected[i].line);
+    CHECK(diagnostics[i].location.column == expected[i].column);
+    CHECK(diagnostics[i].message == expected[i].message);
+  }
+  CHECK(config.gcp.workload_identity_provider.empty());
+  CHECK(config.gcp.default_project.empty());
+  REQUIRE(config.gcp.projects.size() == 2);
+  CHECK(config.gcp.projects[0].id == "shop-prod");
+  CHECK(config.gcp.projects[0].number.empty());
+  CHECK(config.gcp.projects[1].id == "shop-other");
+  CHECK(config.kubernetes.external_secrets_controller_gcp_service_account.empty());
 }
