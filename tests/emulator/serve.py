@@ -24,11 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aws_router  # noqa: E402
+import gcp_api  # noqa: E402
 import github_api  # noqa: E402
 import sigv4  # noqa: E402
 from aws_protocol import AwsError, Response  # noqa: E402
 from callers import CredentialStore  # noqa: E402
 from faults import FaultInjector  # noqa: E402
+from gcp_world import GcpWorld  # noqa: E402
 from github_oidc import GitHubOidcIssuer  # noqa: E402
 from github_store import load_github_store  # noqa: E402
 from tls import write_certificates  # noqa: E402
@@ -62,6 +64,8 @@ class EmulatorState:
         self.faults = FaultInjector(world.faults)
         self.github_store = load_github_store(world.cloud_dir)
         self.github_api = None  # set with base_url once the port is known
+        gcp_dir = world.cloud_dir / "gcp"
+        self.gcp_api = gcp_api.GcpApi(GcpWorld(gcp_dir), self.issuer) if gcp_dir.is_dir() else None
         self.base_url = None
         self.request_log_path = request_log_path
         self._log_lock = threading.Lock()
@@ -75,16 +79,19 @@ class EmulatorState:
         if not self.request_log_path:
             return
         headers = [[name, value] for name, value in http_request.headers]
-        if http_request.path.startswith("/_github/"):
-            # GitHub tokens and the OIDC request token are secrets, but SigV4 signatures are not.
+        body = http_request.body.decode("utf-8", errors="replace")
+        if http_request.path.startswith(("/_github/", gcp_api.PREFIX)):
+            # GitHub and Google tokens are secrets, but SigV4 signatures are not.
             headers = [[name, REDACTED if name.lower() == "authorization" else value] for name, value in headers]
+        if http_request.path.startswith(gcp_api.PREFIX + "sts/"):
+            body = gcp_api.redact_subject_token(body)
         entry = {
             "time": time.time(),
             "method": http_request.method,
             "path": http_request.path + (f"?{http_request.query}" if http_request.query else ""),
             "query": http_request.query,
             "headers": headers,
-            "body": http_request.body.decode("utf-8", errors="replace"),
+            "body": body,
         }
         with self._log_lock, open(self.request_log_path, "a") as log_file:
             log_file.write(json.dumps(entry) + "\n")
@@ -197,6 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._github_rest(state, http_request)
         if path == "/_github/state":
             return self._github_state(state, http_request)
+        if path.startswith(gcp_api.PREFIX):
+            return self._gcp(state, http_request, request_id)
         if http_request.method != "POST" or path != "/":
             return _json_response(404, {"message": f"no route for {http_request.method} {path}"})
 
@@ -230,6 +239,23 @@ class Handler(BaseHTTPRequestHandler):
             return github_api.fault_response(plan, request_id)
         authorization = sigv4.header_value(http_request.headers, "authorization")
         return state.github_api.handle(http_request, authorization, request_id)
+
+    def _gcp(self, state, http_request, request_id):
+        api, rest = gcp_api.split_path(http_request.path)
+        if state.gcp_api is None or api is None:
+            log.info("gcp %s %s -> 404: no such API, or the case has no cloud/gcp/", http_request.method, http_request.path)
+            return gcp_api.status_response(gcp_api.GcpError(404, f"Method not found: {http_request.method} {http_request.path}"))
+        service = gcp_api.FAULT_SERVICES[api]
+        operation = gcp_api.operation_for(api, http_request.method, rest)
+        plan = state.faults.plan(service, operation)
+        if plan.latency_ms:
+            time.sleep(plan.latency_ms / 1000)
+        if plan.reset_connection:
+            return Response(0, b"", "", reset_connection=True)
+        if plan.throttle or plan.status:
+            log.info("%s %s: injected fault (throttle=%s, status=%s)", service, operation, plan.throttle, plan.status)
+            return gcp_api.fault_response(api, plan)
+        return state.gcp_api.handle(http_request, api, rest, request_id)
 
     def _github_state(self, state, http_request):
         if http_request.method != "GET":
@@ -307,13 +333,17 @@ def write_env_file(path, state, port, ca_path):
         variables["GITHUB_REPOSITORY"] = github.repository
         if github.token is not None:
             variables["GITHUB_TOKEN"] = github.token.value
+    if state.gcp_api is not None:
+        for api in gcp_api.APIS:
+            variables[f"CLOUDSDK_API_ENDPOINT_OVERRIDES_{api.upper()}"] = f"{base}{gcp_api.PREFIX}{api}/"
+        variables["CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE"] = str(ca_path)
     for name, value in (world.ci.get("env") or {}).items():
         variables[name] = str(value)
     Path(path).write_text("".join(f"{name}={value}\n" for name, value in variables.items()))
 
 
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(description="Serve a case's cloud/ folder as GitHub OIDC and AWS over HTTPS on 127.0.0.1.")
+    parser = argparse.ArgumentParser(description="Serve a case's cloud/ folder as GitHub OIDC, AWS and Google Cloud over HTTPS on 127.0.0.1.")
     parser.add_argument("cloud_dir", help="the case's cloud/ folder")
     parser.add_argument("--env-file", required=True, help="file to write NAME=value lines into")
     parser.add_argument("--request-log", help="file to append one JSON line per request to")
