@@ -13,6 +13,7 @@
 #include "auth/ci_token.h"
 #include "auth/endpoints.h"
 #include "probe/aws_errors.h"
+#include "probe/gcp_prober.h"
 #include "probe/secret_probe.h"
 #include "probe/trust_policy.h"
 #include "util/http.h"
@@ -34,11 +35,16 @@ class Run {
                 retry_),
         region_(auth::default_region(options.config)),
         sts_(transport, tokens_, make_sts_options(options, retry_, region_)),
-        operator_(auth::operator_credentials_from_env()) {}
+        operator_(auth::operator_credentials_from_env()),
+        google_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_) {}
 
-  EdgeResult probe(const PermissionEdge& edge);
+  /// Routes `edge` by its secret's provider, so that each provider's tokens
+  /// reach only that provider's endpoints.
+  EdgeResult dispatch(const PermissionEdge& edge);
 
  private:
+  EdgeResult probe(const PermissionEdge& edge);
+
   static auth::RetryPolicy make_retry(const ProbeOptions& options) {
     auth::RetryPolicy retry;
     retry.max_attempts = options.max_attempts;
@@ -82,7 +88,19 @@ class Run {
   std::optional<auth::AwsCredentials> operator_;
   std::mutex trust_mutex_;
   std::map<std::string, std::shared_future<TrustCheck>> trust_checks_;
+  GoogleProber google_;
 };
+
+EdgeResult Run::dispatch(const PermissionEdge& edge) {
+  const std::string& provider = edge.secret.provider;
+  if (provider == "aws" || provider.empty()) return probe(edge);
+  if (provider == "gcp") return google_.probe(edge);
+  EdgeResult result;
+  result.edge = edge;
+  result.message = "secrets of provider \"" + provider + "\" are not probed yet, so this edge was not checked";
+  result.fix = "Check this permission by hand.";
+  return result;
+}
 
 EdgeResult Run::probe(const PermissionEdge& edge) {
   EdgeResult result;
@@ -252,7 +270,7 @@ std::vector<EdgeResult> probe_edges(const std::vector<PermissionEdge>& edges, co
         results[i].message = edges[i].unresolved_reason;
         continue;
       }
-      results[i] = run.probe(edges[i]);
+      results[i] = run.dispatch(edges[i]);
     }
   };
   size_t workers = std::min<size_t>(std::max(1, options.concurrency), edges.size());
