@@ -79,9 +79,10 @@ _RESOURCE_NAME = re.compile(
 class GcpError(Exception):
     """A google.rpc.Status error response."""
 
-    def __init__(self, status, message, details=None, headers=None):
+    def __init__(self, status, message, details=None, headers=None, canonical=None):
         super().__init__(message)
         self.status = status
+        self.canonical = canonical or CANONICAL_CODES.get(status, "UNKNOWN")
         self.message = message
         self.details = details
         self.headers = headers or []
@@ -102,7 +103,7 @@ def json_response(status, payload, headers=None):
 
 
 def status_response(error):
-    body = {"code": error.status, "message": error.message, "status": CANONICAL_CODES.get(error.status, "UNKNOWN")}
+    body = {"code": error.status, "message": error.message, "status": error.canonical}
     if error.details:
         body["details"] = error.details
     return json_response(error.status, {"error": body}, list(error.headers))
@@ -443,7 +444,7 @@ class GcpApi:
         if method is None:
             return json_response(200, version_json(version_name, entry))
         if entry.state != "ENABLED":
-            raise GcpError(400, f"Secret Version [{version_name}] is in {entry.state} state.")
+            raise GcpError(400, f"Secret Version [{version_name}] is in {entry.state} state.", canonical="FAILED_PRECONDITION")
         payload = {"data": base64.b64encode(entry.data).decode(), "dataCrc32c": str(crc32c(entry.data))}
         return json_response(200, {"name": version_name, "payload": payload})
 
