@@ -9,7 +9,6 @@
 #include "auth/gcp_response.h"
 #include "probe/secret_probe.h"
 #include "util/json.h"
-#include "util/redaction.h"
 
 namespace sp::probe {
 namespace {
@@ -88,10 +87,10 @@ Classification bad_response(const GoogleFixContext& context, const std::string& 
   return result;
 }
 
-// Checks `json_key` in the decoded payload data[0, length) and wipes it.
+// Checks `json_key` in the decoded payload data[0, length). The caller wipes
+// the buffer; the key check wipes its own copy.
 Classification check_payload(const GoogleFixContext& context, const std::string& json_key, char* data,
                              size_t length) {
-  redaction::register_value(std::string_view(data, length));
   if (json_key.empty()) return ok(context, "returned the payload");
   std::string value(data, length);
   KeyCheck check = check_json_key(value, json_key);
