@@ -278,9 +278,9 @@ class GcpApi:
         if provider is None or provider.disabled:
             raise StsError("invalid_target", INVALID_TARGET)
         if params.get("subject_token_type") not in SUBJECT_TOKEN_TYPES:
-            raise StsError("invalid_request", 'Invalid value for "subject_token_type".')
+            raise StsError("invalid_request", f'Invalid value for "subject_token_type". Expected one of {", ".join(SUBJECT_TOKEN_TYPES)}.')
         if params.get("requested_token_type") != ACCESS_TOKEN_TYPE:
-            raise StsError("invalid_request", 'Invalid value for "requested_token_type".')
+            raise StsError("invalid_request", f'Invalid value for "requested_token_type". Expected "{ACCESS_TOKEN_TYPE}".')
         claims = self._verify_subject_token(params.get("subject_token") or "", provider)
         subject, attributes = self._map_attributes(provider, claims)
         members = gcp_iam.federated_members(provider.pool_name, subject, attributes)
@@ -409,8 +409,8 @@ class GcpApi:
         sent_name = f"projects/{match['project']}/secrets/{match['secret']}"
         if method == "testIamPermissions" and http_request.method == "POST" and version is None:
             requested = self._json_body(http_request).get("permissions") or []
-            held = [p for p in requested if gcp_iam.allowed(policies, p, caller.members)]
-            return json_response(200, {"permissions": held} if held else {})
+            granted = [name for name in requested if gcp_iam.allowed(policies, name, caller.members)]
+            return json_response(200, {"permissions": granted} if granted else {})
         if method == "access" and version and http_request.method == "GET":
             permission, resource = "secretmanager.versions.access", f"{sent_name}/versions/{version}"
         elif method is None and version and http_request.method == "GET":
