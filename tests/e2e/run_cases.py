@@ -104,7 +104,8 @@ def collect_secret_values(cloud_dir):
     """Return every secret value the case's cloud/ folder holds.
 
     Reads Secrets Manager values (SecretString, SecretBinary and other
-    versions' values), SSM parameter values and their history, and adds each
+    versions' values), SSM parameter values and their history, Google Secret
+    Manager version payloads, and adds each
     CANARY- token found inside them so that a partial leak is caught too.
     """
     values = set()
@@ -127,6 +128,17 @@ def collect_secret_values(cloud_dir):
             for version in versions:
                 if isinstance(version.get("Value"), str):
                     values.update(_value_and_json_leaves(version["Value"]))
+
+    # Google Secret Manager versions: a payload string, or {"data": base64}.
+    gcp_secrets_path = os.path.join(cloud_dir, "gcp", "secrets.json")
+    if os.path.exists(gcp_secrets_path):
+        for secret in _unwrap_list(_load_json(gcp_secrets_path), "secrets"):
+            for version in secret.get("versions") or []:
+                payload = version.get("payload")
+                if isinstance(payload, str):
+                    values.update(_value_and_json_leaves(payload))
+                elif isinstance(payload, dict) and isinstance(payload.get("data"), str):
+                    values.update(_binary_values(payload["data"]))
 
     tokens = set()
     for value in values:
