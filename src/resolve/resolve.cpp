@@ -4,6 +4,7 @@
 #include "manifest/load.h"
 #include "resolve/aws/ecs_task_definition.h"
 #include "resolve/context.h"
+#include "resolve/gcp/cloud_run.h"
 #include "resolve/kubernetes/external_secrets.h"
 #include "resolve/kubernetes/object_index.h"
 #include "resolve/kubernetes/secrets_store_csi.h"
@@ -16,6 +17,7 @@ void resolve_documents(const std::vector<manifest::Document>& documents,
   for (const auto& document : documents) {
     if (document.format == manifest::DocumentFormat::kEcsTaskDefinition)
       aws::resolve_ecs_task_definition(document, context);
+    gcp::resolve_cloud_run(document, context);
   }
   kubernetes::ObjectIndex index(documents, config.kubernetes.default_namespace);
   kubernetes::resolve_secrets_store_csi(index, context);
