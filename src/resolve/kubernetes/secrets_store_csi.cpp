@@ -4,6 +4,8 @@
 #include <set>
 
 #include "resolve/aws/arn.h"
+#include "resolve/kubernetes/csi_class.h"
+#include "resolve/kubernetes/gke_identity.h"
 #include "resolve/kubernetes/pod_template.h"
 #include "resolve/kubernetes/service_account_identity.h"
 #include "resolve/placeholder.h"
@@ -18,30 +20,14 @@ using util::child_text;
 
 constexpr const char* kCsiDriver = "secrets-store.csi.k8s.io";
 
-/// One secret read of a class: an object, or one jmesPath path of it.
-struct CsiRead {
-  SecretReference reference;
-  SecretTarget secret;
-  std::string operation;
-  std::string unresolved_reason;
-  std::vector<std::string> assumptions;
-};
+}  // namespace
 
-/// A SecretProviderClass with provider aws, parsed once however many pods
-/// mount it, so its diagnostics appear once.
-struct ParsedClass {
-  const KubeObject* object = nullptr;
-  bool use_pod_identity = false;
-  std::vector<CsiRead> reads;
-};
-
-// Parses `objects`, which is YAML inside a string, into a nested document
-// whose offsets put each node on its real line. A block scalar (`|`) starts on
-// the next line at the content's indentation. A quoted or plain scalar starts
-// at its own position.
-std::optional<manifest::Document> parse_objects_text(const manifest::Document& document,
-                                                     const YAML::Node& objects,
-                                                     ResolveContext& context) {
+// A block scalar (`|`) starts on the next line at the content's indentation.
+// A quoted or plain scalar starts at its own position.
+std::optional<manifest::Document> parse_parameter_text(const manifest::Document& document,
+                                                       const YAML::Node& objects,
+                                                       const std::string& parameter,
+                                                       ResolveContext& context) {
   SourceLocation at = document.locate(objects);
   std::string line = document.file->line_text(at.line);
   size_t indicator = static_cast<size_t>(at.column > 0 ? at.column - 1 : 0);
@@ -63,10 +49,12 @@ std::optional<manifest::Document> parse_objects_text(const manifest::Document& d
                             column + error.mark.column + 1};
     context.diagnostics.push_back(manifest::make_diagnostic(
         Diagnostic::Severity::kError, *document.file, location,
-        "invalid YAML in SecretProviderClass parameter \"objects\": " + error.msg));
+        "invalid YAML in SecretProviderClass parameter \"" + parameter + "\": " + error.msg));
     return std::nullopt;
   }
 }
+
+namespace {
 
 class ClassParser {
  public:
@@ -76,6 +64,7 @@ class ClassParser {
   ParsedClass parse() {
     ParsedClass parsed;
     parsed.object = &object_;
+    parsed.provider = "aws";
     YAML::Node parameters = child(child(object_.node(), "spec"), "parameters");
     region_ = child_text(parameters, "region");
     YAML::Node pod_identity = child(parameters, "usePodIdentity");
@@ -95,7 +84,8 @@ class ClassParser {
           object_.display() + " has no \"objects\" parameter; list the secrets to mount");
       return parsed;
     }
-    std::optional<manifest::Document> nested = parse_objects_text(document_, objects, context_);
+    std::optional<manifest::Document> nested =
+        parse_parameter_text(document_, objects, "objects", context_);
     if (!nested) return parsed;
     if (!nested->root.IsSequence()) {
       context_.error(document_, objects,
@@ -332,18 +322,23 @@ class CsiResolver {
       }
       mounted_.insert(found);
       const ParsedClass* parsed = parsed_class(*found);
-      if (parsed) add_pod_edges(pod, *parsed);
+      if (parsed) add_pod_edges(pod, csi, *parsed);
     }
   }
 
-  void add_pod_edges(const PodTemplate& pod, const ParsedClass& parsed) {
+  void add_pod_edges(const PodTemplate& pod, const YAML::Node& csi, const ParsedClass& parsed) {
     const KubeObject& owner = *pod.owner;
     const std::string& ns = owner.kubernetes_namespace;
-    // The CSI provider follows its own usePodIdentity parameter, not the Pod
-    // Identity webhook's precedence.
-    IdentityResult identity = parsed.use_pod_identity
-                                  ? resolve_pod_identity(context_.config, ns, pod.service_account)
-                                  : resolve_irsa(index_, context_.config, ns, pod.service_account);
+    IdentityResult identity;
+    if (parsed.provider == "gcp") {
+      identity = resolve_gcp_identity(pod, csi, parsed);
+    } else if (parsed.use_pod_identity) {
+      // The CSI provider follows its own usePodIdentity parameter, not the
+      // Pod Identity webhook's precedence.
+      identity = resolve_pod_identity(context_.config, ns, pod.service_account);
+    } else {
+      identity = resolve_irsa(index_, context_.config, ns, pod.service_account);
+    }
     YAML::Node metadata = child(owner.node(), "metadata");
     std::vector<ChainStep> prefix = {
         make_step(*owner.document, metadata ? metadata : owner.node(), owner.display())};
@@ -355,12 +350,40 @@ class CsiResolver {
     add_edges(parsed, identity, prefix, assumptions, context_);
   }
 
+  // The Google provider reads as the pod's ServiceAccount (auth pod-adc, the
+  // default) unless the class sets auth provider-adc or the volume passes a
+  // key file through nodePublishSecretRef.
+  IdentityResult resolve_gcp_identity(const PodTemplate& pod, const YAML::Node& csi,
+                                      const ParsedClass& parsed) {
+    IdentityResult identity;
+    identity.identity.provider = "gcp";
+    identity.identity.audience.clear();
+    std::string key_secret = child_text(child(csi, "nodePublishSecretRef"), "name");
+    if (!key_secret.empty()) {
+      identity.unresolved_reason =
+          pod.owner->display() + " passes Secret " + key_secret +
+          " as nodePublishSecretRef, so the provider reads with the service account key in its "
+          "key.json, whose account the manifests cannot show";
+      return identity;
+    }
+    if (parsed.gcp_auth == "provider-adc") {
+      identity.unresolved_reason =
+          parsed.object->display() +
+          " sets auth provider-adc, so the provider DaemonSet reads with its own credentials, "
+          "which the manifests cannot show; use pod-adc (the default) to read as the pod";
+      return identity;
+    }
+    return resolve_gke_identity(index_, context_.config, pod.owner->kubernetes_namespace,
+                                pod.service_account);
+  }
+
   const ParsedClass* parsed_class(const KubeObject& object) {
     auto found = classes_.find(&object);
     if (found != classes_.end()) return found->second ? &*found->second : nullptr;
     std::optional<ParsedClass> parsed;
-    if (child_text(child(object.node(), "spec"), "provider") == "aws")
-      parsed = ClassParser(object, context_).parse();
+    std::string provider = child_text(child(object.node(), "spec"), "provider");
+    if (provider == "aws") parsed = ClassParser(object, context_).parse();
+    if (provider == "gcp") parsed = parse_gcp_class(object, context_);
     auto [inserted, _] = classes_.emplace(&object, std::move(parsed));
     return inserted->second ? &*inserted->second : nullptr;
   }

@@ -1,6 +1,6 @@
-// Secrets Store CSI Driver with the AWS provider: each object of a
-// SecretProviderClass, read as the ServiceAccount of every pod that mounts
-// the class.
+// Secrets Store CSI Driver with the AWS and Google providers: each object
+// or secret of a SecretProviderClass, read as the ServiceAccount of every pod
+// that mounts the class.
 #pragma once
 
 #include "resolve/context.h"
@@ -12,7 +12,9 @@ namespace sp::resolve::kubernetes {
 /// SecretProviderClass, for every pod template that mounts it through a
 /// `secrets-store.csi.k8s.io` volume, plus a secretsmanager:DescribeSecret
 /// edge per Secrets Manager object when kubernetes.secrets_store_csi.rotation
-/// is set. A class that no scanned pod mounts gives unresolved edges.
+/// is set. Likewise an edge per `secrets` entry of every `provider: gcp`
+/// class, read through GKE Workload Identity. A class that no scanned pod
+/// mounts gives unresolved edges.
 void resolve_secrets_store_csi(const ObjectIndex& index, ResolveContext& context);
 
 /// Parses Go strconv.ParseBool forms: 1, t, T, TRUE, true, True and the
