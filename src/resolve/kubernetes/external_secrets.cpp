@@ -1,6 +1,8 @@
 #include "resolve/kubernetes/external_secrets.h"
 
 #include "resolve/aws/arn.h"
+#include "resolve/gcp/names.h"
+#include "resolve/kubernetes/external_secrets_gcpsm.h"
 #include "resolve/kubernetes/service_account_identity.h"
 #include "resolve/placeholder.h"
 #include "util/yaml_node.h"
@@ -21,6 +23,11 @@ struct StoreAccess {
   std::vector<std::string> assumptions;
   /// False for stores of other providers, whose entries are skipped here.
   bool aws = true;
+  /// True for a gcpsm store, with its projectID and location (regional
+  /// secrets) when set.
+  bool gcp = false;
+  std::string gcp_project;
+  std::string gcp_location;
 };
 
 // Resolves the base credentials of a store, as the External Secrets AWS
@@ -114,12 +121,38 @@ StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config
         display + " is not in the scanned manifests; scan the manifests that create it";
     return access;
   }
-  YAML::Node aws = child(child(child(store->node(), "spec"), "provider"), "aws");
+  YAML::Node provider = child(child(store->node(), "spec"), "provider");
+  YAML::Node aws = child(provider, "aws");
+  const manifest::Document& document = *store->document;
+  YAML::Node metadata = child(store->node(), "metadata");
+  if (!store->namespace_assumption().empty())
+    access.assumptions.push_back(store->namespace_assumption());
+  YAML::Node gcpsm = child(provider, "gcpsm");
+  if (gcpsm.IsMap()) {
+    access.aws = false;
+    access.gcp = true;
+    access.gcp_project = child_text(gcpsm, "projectID");
+    access.gcp_location = child_text(gcpsm, "location");
+    access.identity = resolve_gcpsm_identity(index, config, *store, gcpsm,
+                                             external_secret.kubernetes_namespace);
+    access.identity.identity.chain.insert(access.identity.identity.chain.begin(),
+                                          make_step(document, metadata, store->display()));
+    if (access.gcp_project.empty() && !config.gcp.default_project.empty()) {
+      access.gcp_project = config.gcp.default_project;
+      access.assumptions.push_back("project " + access.gcp_project + " of " + store->display() +
+                                   " taken from gcp.default_project in the config file");
+    } else if (access.gcp_project.empty() && access.identity.unresolved_reason.empty()) {
+      access.identity.unresolved_reason = store->display() +
+                                          " sets no projectID; set spec.provider.gcpsm.projectID "
+                                          "or gcp.default_project in " +
+                                          config_file_name(config);
+    }
+    return access;
+  }
   if (!aws.IsMap()) {
     access.aws = false;
     return access;
   }
-  const manifest::Document& document = *store->document;
   access.service = child_text(aws, "service");
   if (access.service != "SecretsManager" && access.service != "ParameterStore") {
     access.identity.unresolved_reason =
@@ -133,11 +166,8 @@ StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config
   access.identity =
       resolve_base(index, config, *store, child(aws, "auth"), external_secret.kubernetes_namespace);
   apply_role_chain(document, aws, access.identity);
-  YAML::Node metadata = child(store->node(), "metadata");
   access.identity.identity.chain.insert(access.identity.identity.chain.begin(),
                                         make_step(document, metadata, store->display()));
-  if (!store->namespace_assumption().empty())
-    access.assumptions.push_back(store->namespace_assumption());
   if (access.region.empty()) {
     if (config.aws.region.empty()) {
       access.identity.unresolved_reason = store->display() +
@@ -218,6 +248,10 @@ class ExternalSecretResolver {
 
   void read_value(const EntryRead& read) {
     StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
+    if (access.gcp) {
+      read_gcpsm_value(read, access);
+      return;
+    }
     if (!access.aws) return;
     std::string key = read.value.Scalar();
     std::string version = child_text(read.ref, "version");
@@ -263,6 +297,78 @@ class ExternalSecretResolver {
     context_.edges.push_back(std::move(edge));
   }
 
+  // The gcpsm provider calls AccessSecretVersion on
+  // projects/<projectID>/secrets/<key>/versions/<version> (the regional form
+  // with `location`), version `latest` by default. metadataPolicy Fetch reads
+  // the secret's labels and annotations with GetSecret instead.
+  void read_gcpsm_value(const EntryRead& read, const StoreAccess& access) {
+    std::string key = read.value.Scalar();
+    std::string version = child_text(read.ref, "version");
+    if (version.empty()) version = "latest";
+    std::string property = child_text(read.ref, "property");
+    bool fetch_metadata = child_text(read.ref, "metadataPolicy") == "Fetch";
+
+    PermissionEdge edge = start_edge(read, access);
+    edge.reference.kind = "external-secret-gcpsm";
+    edge.secret = SecretTarget{};
+    edge.secret.provider = "gcp";
+    edge.secret.service = "secretmanager";
+    edge.secret.id = key;
+    edge.secret.project = access.gcp_project;
+    edge.operation = fetch_metadata ? "secretmanager.secrets.get" : "secretmanager.versions.access";
+    std::string placeholder;
+    const std::vector<std::pair<std::string, std::string>> fields = {
+        {"remoteRef key", key}, {"remoteRef version", version}, {"projectID", access.gcp_project}};
+    for (const auto& [field, value] : fields) {
+      placeholder = find_placeholder(value);
+      if (placeholder.empty()) continue;
+      if (edge.unresolved_reason.empty())
+        edge.unresolved_reason = placeholder_reason(field, value, placeholder);
+      break;
+    }
+    if (placeholder.empty() && !access.gcp_project.empty()) {
+      if (!gcp::is_secret_id(key)) {
+        context_.error(document_, read.value,
+                       "invalid remoteRef key \"" + key +
+                           "\" for a gcpsm store: expected a secret ID (letters, digits, - and _)");
+        return;
+      }
+      gcp::SecretName name{access.gcp_project, access.gcp_location, key, version};
+      edge.secret = gcp::make_secret_target(name);
+      // GetSecret takes the secret's name, without a version.
+      if (fetch_metadata) edge.secret.id.erase(edge.secret.id.find("/versions/"));
+      if (!gcp::is_version_number_or_latest(version))
+        edge.assumptions.push_back("remoteRef version \"" + version +
+                                   "\" is taken as a version alias");
+    }
+    if (fetch_metadata) {
+      if (!property.empty())
+        edge.assumptions.push_back("property \"" + property +
+                                   "\" names a label or annotation (metadataPolicy Fetch)");
+    } else {
+      edge.secret.json_key = property;
+    }
+    context_.edges.push_back(std::move(edge));
+  }
+
+  // NOTE: dataFrom.find on a gcpsm store lists the project's secrets and
+  // reads every match; that list-and-read edge is not probed yet.
+  void read_gcpsm_find(const EntryRead& read, const StoreAccess& access) {
+    PermissionEdge edge = start_edge(read, access);
+    edge.reference.kind = "external-secret-gcpsm";
+    edge.secret = SecretTarget{};
+    edge.secret.provider = "gcp";
+    edge.secret.service = "secretmanager";
+    edge.secret.project = access.gcp_project;
+    edge.secret.id = "projects/" + access.gcp_project + "/secrets/*";
+    edge.operation = "secretmanager.secrets.list";
+    if (edge.unresolved_reason.empty())
+      edge.unresolved_reason =
+          "dataFrom.find on a gcpsm store lists secrets and reads every match, which "
+          "secret-preflight does not check yet; name each secret in data[].remoteRef instead";
+    context_.edges.push_back(std::move(edge));
+  }
+
   // dataFrom.find lists secrets and reads every match. Its edges are the
   // calls the External Secrets AWS provider makes (findByName, findByTags):
   // with `path` or `tags` it sends BatchGetSecretValue with filters, which
@@ -271,6 +377,10 @@ class ExternalSecretResolver {
   // `tags`, and a find with neither is rejected by the controller.
   void read_find(const EntryRead& read) {
     StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
+    if (access.gcp) {
+      read_gcpsm_find(read, access);
+      return;
+    }
     if (!access.aws) return;
     std::string path = child_text(read.ref, "path");
     YAML::Node name = child(read.ref, "name");

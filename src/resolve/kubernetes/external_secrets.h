@@ -1,6 +1,6 @@
 // External Secrets Operator: ExternalSecret entries read through a
-// SecretStore or ClusterSecretStore with provider aws, as the store's
-// identity (never as the pods that consume the resulting Secret).
+// SecretStore or ClusterSecretStore with provider aws or gcpsm, as the
+// store's identity (never as the pods that consume the resulting Secret).
 #pragma once
 
 #include "resolve/context.h"
@@ -10,7 +10,9 @@ namespace sp::resolve::kubernetes {
 
 /// Adds an edge per data[].remoteRef, dataFrom[].extract and (two per)
 /// dataFrom[].find of every ExternalSecret (external-secrets.io v1, v1beta1
-/// and v1alpha1) whose store has provider aws.
+/// and v1alpha1) whose store has provider aws, and an edge per
+/// data[].remoteRef and dataFrom[].extract (one unresolved edge per
+/// dataFrom[].find) whose store has provider gcpsm.
 void resolve_external_secrets(const ObjectIndex& index, ResolveContext& context);
 
 }  // namespace sp::resolve::kubernetes
