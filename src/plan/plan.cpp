@@ -19,7 +19,8 @@ auto identity_key(const PermissionEdge& edge) {
                   identity.provider, identity.principal, identity.mechanism,
                   identity.assumed_before, identity.kubernetes_namespace, identity.service_account,
                   identity.session_policy, secret.provider, secret.service, secret.id,
-                  secret.region, secret.account, secret.json_key, secret.version_stage,
+                  secret.region, secret.account, secret.project, secret.json_key,
+                  secret.version_stage,
                   secret.version_id, secret.parameter_selector, edge.unresolved_reason);
 }
 
