@@ -6,6 +6,7 @@
 
 #include "report/github.h"
 #include "util/redaction.h"
+#include "util/text.h"
 
 namespace sp::report::github {
 namespace {
@@ -77,13 +78,14 @@ std::vector<Annotation> collect_annotations(const RunReport& run, const Gate& ga
 std::string format_annotation(const Annotation& annotation) {
   const SourceLocation& location = annotation.location;
   std::vector<std::pair<std::string, std::string>> properties = {
-      {"file", redaction::redact(location.file)},
+      {"file", text::escape_controls(redaction::redact(location.file))},
       {"line", location.line > 0 ? std::to_string(location.line) : ""},
       {"col", location.line > 0 && location.column > 0 ? std::to_string(location.column) : ""},
-      {"title", redaction::redact(annotation.title)},
+      {"title", text::escape_controls(redaction::redact(annotation.title))},
   };
+  // Escape sequences from manifest text are escaped; line breaks become %0A.
   return format_command(command_name(annotation.type), properties,
-                        redaction::redact(annotation.message));
+                        text::escape_controls(redaction::redact(annotation.message), true));
 }
 
 std::string overflow_line(AnnotationType type, int count, const AnnotationOptions& options) {

@@ -9,6 +9,7 @@
 #include "report/github.h"
 #include "util/log.h"
 #include "util/redaction.h"
+#include "util/text.h"
 
 namespace sp::report::github {
 namespace {
@@ -26,7 +27,9 @@ int outcome_rank(Outcome outcome) {
   return 3;
 }
 
-std::string cell(std::string_view text) { return escape_markdown_cell(redaction::redact(text)); }
+std::string cell(std::string_view text) {
+  return escape_markdown_cell(text::escape_controls(redaction::redact(text), true));
+}
 
 std::string location_text(const SourceLocation& location, bool with_column) {
   std::string text = location.file;

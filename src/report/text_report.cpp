@@ -7,6 +7,7 @@
 
 #include "report/github.h"
 #include "util/redaction.h"
+#include "util/text.h"
 
 namespace sp::report {
 namespace {
@@ -29,6 +30,17 @@ class Painter {
  private:
   bool colour_;
 };
+
+// Text from manifests and provider errors may hold escape sequences or line
+// breaks; they are written as \xNN so that only this file's colours reach
+// the terminal. Source lines keep their tabs so that the caret lines up.
+std::string safe(std::string_view text, bool keep_tabs = false) {
+  std::string escaped = text::escape_controls(text, keep_tabs);
+  if (keep_tabs) {
+    for (size_t at; (at = escaped.find('\n')) != std::string::npos;) escaped.replace(at, 1, "\\x0a");
+  }
+  return escaped;
+}
 
 const char* outcome_colour(Outcome outcome) {
   switch (outcome) {
@@ -55,16 +67,16 @@ void write_edge(std::ostream& out, const EdgeResult& result, Outcome outcome,
   std::string verdict(to_string(result.verdict));
   if (result.layer != Layer::kNone) verdict += " [" + std::string(to_string(result.layer)) + "]";
   std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
-  out << location_text(edge.reference.location) << "  " << paint(outcome_colour(outcome), verdict)
-      << "  " << edge.secret.id << "  as " << principal << '\n';
+  out << safe(location_text(edge.reference.location)) << "  " << paint(outcome_colour(outcome), verdict)
+      << "  " << safe(edge.secret.id) << "  as " << safe(principal) << '\n';
   if (outcome == Outcome::kPass) return;
 
-  if (!result.message.empty()) out << "    " << result.message << '\n';
+  if (!result.message.empty()) out << "    " << safe(result.message) << '\n';
   for (const ChainStep& step : edge.identity.chain)
-    out << "    via " << step.step << " (" << location_text(step.location) << ")\n";
-  if (!result.fix.empty()) out << "    fix: " << result.fix << '\n';
-  if (result.ignored_reason) out << "    ignored: " << *result.ignored_reason << '\n';
-  if (!result.operator_note.empty()) out << "    note: " << result.operator_note << '\n';
+    out << "    via " << safe(step.step) << " (" << safe(location_text(step.location)) << ")\n";
+  if (!result.fix.empty()) out << "    fix: " << safe(result.fix) << '\n';
+  if (result.ignored_reason) out << "    ignored: " << safe(*result.ignored_reason) << '\n';
+  if (!result.operator_note.empty()) out << "    note: " << safe(result.operator_note) << '\n';
 }
 
 template <typename Predicate>
@@ -156,7 +168,7 @@ void write_text_report(std::ostream& out, const RunReport& run, const Gate& gate
   write_group(text, results, "Ignored", Outcome::kIgnored, with_outcome(Outcome::kIgnored), paint);
   write_group(text, results, "Not gated", Outcome::kWarn, not_gated, paint);
   write_group(text, results, "OK", Outcome::kPass, ok, paint);
-  for (const std::string& notice : run.notices) text << "notice: " << notice << '\n';
+  for (const std::string& notice : run.notices) text << "notice: " << safe(notice) << '\n';
   text << summary_line(run, gate) << '\n';
   emit(out, text.str(), options);
 }
@@ -170,19 +182,19 @@ void write_plan_text(std::ostream& out, const RunReport& run, const TextOptions&
   int unresolved = 0;
   for (const EdgeResult& result : results) {
     const PermissionEdge& edge = result.edge;
-    text << location_text(edge.reference.location) << "  " << edge.operation << "  "
-         << edge.secret.id;
-    if (!edge.secret.json_key.empty()) text << " (JSON key " << edge.secret.json_key << ")";
+    text << safe(location_text(edge.reference.location)) << "  " << edge.operation << "  "
+         << safe(edge.secret.id);
+    if (!edge.secret.json_key.empty()) text << " (JSON key " << safe(edge.secret.json_key) << ")";
     text << '\n';
     if (!edge.unresolved_reason.empty()) {
       ++unresolved;
-      text << "    " << paint(kYellow, "unresolved") << ": " << edge.unresolved_reason << '\n';
+      text << "    " << paint(kYellow, "unresolved") << ": " << safe(edge.unresolved_reason) << '\n';
     }
-    if (!edge.identity.principal.empty()) text << "    as " << edge.identity.principal << '\n';
+    if (!edge.identity.principal.empty()) text << "    as " << safe(edge.identity.principal) << '\n';
     for (const ChainStep& step : edge.identity.chain)
-      text << "    via " << step.step << " (" << location_text(step.location) << ")\n";
+      text << "    via " << safe(step.step) << " (" << safe(location_text(step.location)) << ")\n";
     for (const std::string& assumption : edge.assumptions)
-      text << "    assumed: " << assumption << '\n';
+      text << "    assumed: " << safe(assumption) << '\n';
   }
   text << results.size() << (results.size() == 1 ? " permission edge" : " permission edges")
        << ": " << results.size() - unresolved << " resolved, " << unresolved << " unresolved\n";
@@ -198,12 +210,12 @@ void write_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnos
     std::string location = location_text(diagnostic.location);
     text << "secret-preflight: "
          << paint(colour, std::string(severity_name(diagnostic.severity)) + ":") << ' '
-         << (location.empty() ? "" : location + ": ") << diagnostic.message << '\n';
+         << (location.empty() ? "" : safe(location) + ": ") << safe(diagnostic.message) << '\n';
     if (!diagnostic.source_line.empty() && diagnostic.location.column > 0) {
-      text << diagnostic.source_line << '\n'
+      text << safe(diagnostic.source_line, true) << '\n'
            << caret_line(diagnostic.source_line, diagnostic.location.column) << '\n';
     } else if (!diagnostic.source_line.empty()) {
-      text << diagnostic.source_line << '\n';
+      text << safe(diagnostic.source_line, true) << '\n';
     }
   }
   emit(out, text.str(), options);

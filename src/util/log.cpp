@@ -8,32 +8,13 @@
 #include <string>
 
 #include "util/redaction.h"
+#include "util/text.h"
 
 namespace sp::log {
 namespace {
 
 std::atomic<Level> current_level{Level::kInfo};
 std::mutex output_mutex;
-
-// Log text often quotes manifests and provider errors, which a pull request
-// controls. Control characters are written as \xNN so that a newline cannot
-// start a workflow command and an escape sequence cannot drive the terminal.
-std::string escape_controls(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 bool in_github_actions() {
   static const bool actions = [] {
@@ -53,9 +34,12 @@ std::string stop_commands_token() {
   return token;
 }
 
+// Log text often quotes manifests and provider errors, which a pull request
+// controls, so control characters are escaped: a newline cannot start a
+// workflow command and an escape sequence cannot drive the terminal.
 void write(std::string_view prefix, std::string_view message) {
   std::string line = "secret-preflight: " + std::string(prefix) +
-                     escape_controls(redaction::redact(message));
+                     text::escape_controls(redaction::redact(message));
   std::lock_guard lock(output_mutex);
   if (in_github_actions() && line.find("##[") != std::string::npos) {
     std::string token = stop_commands_token();

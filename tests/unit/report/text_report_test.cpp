@@ -97,3 +97,16 @@ TEST_CASE("NO_COLOR turns colour off", "[report]") {
   CHECK_FALSE(sp::report::colour_enabled(1));
   unsetenv("NO_COLOR");
 }
+
+TEST_CASE("text report escapes control characters", "[report]") {
+  RunReport run;
+  run.results = {make_result("a.json", 5, 1, Verdict::kDenied, "shop/\x1b[31mred\n::error::x")};
+  TextOptions options;
+  options.colour = true;
+  std::ostringstream out;
+  sp::report::write_text_report(out, run, Gate{}, options);
+  CHECK(out.str().find("shop/\\x1b[31mred\\x0a::error::x") != std::string::npos);
+  CHECK(out.str().find("\n::error") == std::string::npos);
+  // The report's own colours still reach the terminal.
+  CHECK(out.str().find("\033[31mdenied") != std::string::npos);
+}
