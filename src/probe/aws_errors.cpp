@@ -338,6 +338,11 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
     result.fix = "Add the audience \"" + audience + "\" to the client IDs of the IAM OIDC provider " +
                  oidc_host(failure.claims) + " in account " + arn_account(role) +
                  ", or request the audience it lists.";
+  } else if (code == "InvalidIdentityToken" && contains_ci(error.message, "not a valid JWT")) {
+    // The token itself is broken, so no trust statement would help.
+    result.layer = Layer::kUnknown;
+    result.fix = "The CI token is not a JWT; check --token-file, --token-env or the GitHub token "
+                 "endpoint that supplied it.";
   } else if (code == "InvalidIdentityToken" || code == "IDPRejectedClaim") {
     result.layer = Layer::kTrustPolicy;
     result.fix = "Check that account " + arn_account(role) + " has the IAM OIDC provider https://" +

@@ -121,6 +121,7 @@ TEST_CASE("STS failures map to identity-unavailable", "[probe]") {
       {"AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", true, Verdict::kIdentityUnavailable, Layer::kTrustPolicy},
       {"InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com", true, Verdict::kIdentityUnavailable, Layer::kTrustPolicy},
       {"InvalidIdentityToken", "Incorrect token audience", true, Verdict::kIdentityUnavailable, Layer::kTrustPolicy},
+      {"InvalidIdentityToken", "The ID Token provided is not a valid JWT", true, Verdict::kIdentityUnavailable, Layer::kUnknown},
       {"IDPRejectedClaim", "", true, Verdict::kIdentityUnavailable, Layer::kTrustPolicy},
       {"ExpiredTokenException", "Token expired", true, Verdict::kIdentityUnavailable, Layer::kUnknown},
       {"MalformedPolicyDocument", "bad", true, Verdict::kIdentityUnavailable, Layer::kSessionPolicy},
