@@ -314,16 +314,37 @@ class CsiResolver {
       const KubeObject* found =
           index_.find("SecretProviderClass", owner.kubernetes_namespace, class_name);
       if (!found) {
-        context_.warning(*owner.document, class_node,
-                         "SecretProviderClass " + owner.kubernetes_namespace + "/" + class_name +
-                             " mounted by " + owner.display() +
-                             " is not in the scanned manifests, so its secrets are not checked");
+        add_missing_class_edge(pod, volume, class_node, class_name);
         continue;
       }
       mounted_.insert(found);
       const ParsedClass* parsed = parsed_class(*found);
       if (parsed) add_pod_edges(pod, csi, *parsed);
     }
+  }
+
+  // A mounted class that is not scanned hides every secret it names, so it
+  // becomes an unresolved edge that fails open nowhere: the gate sees it.
+  void add_missing_class_edge(const PodTemplate& pod, const YAML::Node& volume,
+                              const YAML::Node& class_node, const std::string& class_name) {
+    const KubeObject& owner = *pod.owner;
+    std::string display = "SecretProviderClass " + owner.kubernetes_namespace + "/" + class_name;
+    PermissionEdge edge;
+    edge.reference = make_reference(*owner.document, class_node, "csi-volume",
+                                    "volumes[" + child_text(volume, "name") +
+                                        "].csi.volumeAttributes.secretProviderClass");
+    edge.secret.provider = "kubernetes";
+    edge.secret.service = "secrets-store-csi";
+    edge.secret.id = display;
+    edge.operation = "mount";
+    YAML::Node metadata = child(owner.node(), "metadata");
+    edge.identity.chain.push_back(
+        make_step(*owner.document, metadata ? metadata : owner.node(), owner.display()));
+    edge.unresolved_reason = display + " mounted by " + owner.display() +
+                             " is not in the scanned manifests, so the secrets it names are "
+                             "unknown; scan the manifests that create it";
+    note_helm_source(*owner.document, edge);
+    context_.edges.push_back(std::move(edge));
   }
 
   void add_pod_edges(const PodTemplate& pod, const YAML::Node& csi, const ParsedClass& parsed) {

@@ -142,12 +142,20 @@ TEST_CASE("CSI unresolved identities name the fix", "[resolve]") {
     auto result = sp::test::resolve_files(
         {{"a.yaml", kServiceAccount + "---\n" + deployment("  namespace: other\n") + "---\n" +
                         provider_class(objects)}});
-    REQUIRE(result.diagnostics.size() == 1);
-    CHECK(result.diagnostics[0].message ==
+    CHECK(result.diagnostics.empty());
+    REQUIRE(result.edges.size() == 2);
+    const sp::PermissionEdge* missing = nullptr;
+    const sp::PermissionEdge* unmounted = nullptr;
+    for (const auto& edge : result.edges)
+      (edge.operation == "mount" ? missing : unmounted) = &edge;
+    REQUIRE(missing != nullptr);
+    REQUIRE(unmounted != nullptr);
+    CHECK(missing->secret.id == "SecretProviderClass other/files");
+    CHECK(missing->reference.kind == "csi-volume");
+    CHECK(missing->unresolved_reason ==
           "SecretProviderClass other/files mounted by Deployment other/web is not in the scanned "
-          "manifests, so its secrets are not checked");
-    REQUIRE(result.edges.size() == 1);
-    CHECK(result.edges[0].unresolved_reason ==
+          "manifests, so the secrets it names are unknown; scan the manifests that create it");
+    CHECK(unmounted->unresolved_reason ==
           "no scanned pod mounts SecretProviderClass shop/files; the runtime identity is the "
           "ServiceAccount of the pod that mounts it, so scan that workload too");
   }
