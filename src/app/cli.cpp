@@ -84,7 +84,8 @@ po::options_description check_options(Options& options) {
       ("check-run", po::bool_switch(&options.check_run),
        "also publish a check run with annotations (needs checks: write)")
       ("github-token", po::value(&options.github_token),
-       "token for the pull request comment and check run (default: $GITHUB_TOKEN)");
+       "token for the pull request comment and check run (default: the github-token action "
+       "input, then $GITHUB_TOKEN)");
   return description;
 }
 
@@ -114,9 +115,7 @@ void apply_action_inputs(const po::variables_map& given, Options& options) {
   input("on-missing-token", "INPUT_ON-MISSING-TOKEN", options.on_missing_token);
   input("pr-comment", "INPUT_PR-COMMENT", options.pr_comment);
   input("pr-comment-on-pass", "INPUT_PR-COMMENT-ON-PASS", options.pr_comment_on_pass);
-  std::string check_run;
-  input("check-run", "INPUT_CHECK-RUN", check_run);
-  if (check_run == "true" || check_run == "True" || check_run == "TRUE") options.check_run = true;
+  input("check-run", "INPUT_CHECK-RUN", options.check_run_input);
   // A multi-line input lists one path per line; empty lines are dropped, as
   // the actions toolkit does.
   const char* paths = std::getenv("INPUT_PATHS");
@@ -220,6 +219,16 @@ int run(int argc, char** argv) {
   if (options.command != "check" && options.command != "plan") {
     std::cerr << "secret-preflight: error: invalid mode '" << options.command
               << "'; expected check or plan\n";
+    return kUsageError;
+  }
+  // Booleans as the actions toolkit reads them: these six spellings only.
+  const std::string& check_run = options.check_run_input;
+  if (check_run == "true" || check_run == "True" || check_run == "TRUE") {
+    options.check_run = true;
+  } else if (!check_run.empty() && check_run != "false" && check_run != "False" &&
+             check_run != "FALSE") {
+    std::cerr << "secret-preflight: error: invalid check-run '" << check_run
+              << "'; expected true or false\n";
     return kUsageError;
   }
   for (const auto& [name, value, allowed] :

@@ -30,6 +30,8 @@ struct Options {
   std::string pr_comment = "on-failure";       // off | on-failure | always
   std::string pr_comment_on_pass = "resolve";  // resolve | delete
   bool check_run = false;
+  /// The check-run action input as given, validated in cli.cpp.
+  std::string check_run_input;
   std::string on_missing_token = "plan";  // plan | fail
   int concurrency = 16;
   int max_attempts = 3;

@@ -104,6 +104,7 @@ std::string overflow_line(AnnotationType type, int count, const AnnotationOption
 std::string result_title(const EdgeResult& result) {
   std::string title = "secret-preflight: " + std::string(to_string(result.verdict));
   if (result.layer != Layer::kNone) title += " [" + std::string(to_string(result.layer)) + "]";
+  if (result.simulated) title += " (simulated)";
   return title;
 }
 

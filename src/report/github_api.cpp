@@ -238,6 +238,8 @@ std::string check_run_body(const EventContext& context, const CheckRunOptions& o
                                   " permission edges");
   SummaryOptions summary;
   summary.max_bytes = kMaxCheckTextBytes;
+  summary.limit = "a check run's summary holds at most 65,535 characters";
+  summary.full_list = "The job summary and the report artifact of this run list every edge.";
   add_string(writer, "summary", cut(render_step_summary(run, gate, summary), kMaxCheckTextBytes));
   writer.Key("annotations");
   writer.StartArray();
@@ -277,6 +279,11 @@ std::string render_comment(const RunReport& run, const Gate& gate, const EventCo
   summary.report_path = options.report_path;
   // Room for the marker and the closing link.
   summary.max_bytes = kMaxCommentBytes - marker.size() - 512;
+  summary.limit = "GitHub does not accept a comment longer than 65,536 characters";
+  summary.full_list = options.run_url.empty()
+                          ? "The job summary and the report artifact of this run list every edge."
+                          : "The [job summary](" + options.run_url +
+                                ") and the report artifact of this run list every edge.";
   std::string body = marker + "\n" + render_step_summary(run, gate, summary);
   if (!options.run_url.empty()) body += "\n[Run log and job summary](" + options.run_url + ")\n";
   return cut(body, kMaxCommentBytes);

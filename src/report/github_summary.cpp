@@ -53,6 +53,7 @@ std::string chain_text(const RuntimeIdentity& identity) {
 std::string verdict_text(const RunReport& run, const EdgeResult& result) {
   if (is_unprobed(run, result)) return "not probed";
   std::string text(to_string(result.verdict));
+  if (result.simulated) text += " (simulated)";
   if (result.ignored_reason) text += " (ignored: " + *result.ignored_reason + ")";
   return text;
 }
@@ -159,6 +160,13 @@ std::string escape_markdown_cell(std::string_view text) {
 
 namespace {
 
+std::string full_list_text(const SummaryOptions& options) {
+  if (!options.full_list.empty()) return options.full_list;
+  return options.report_path.empty()
+             ? "The JSON report lists every edge."
+             : "The report file " + cell(options.report_path) + " lists every edge.";
+}
+
 // Renders the summary with rows limited to `row_budget` bytes of output;
 // headings, section titles and the truncation note come on top.
 std::string render_with_row_budget(const RunReport& run, const Gate& gate,
@@ -194,13 +202,9 @@ std::string render_with_row_budget(const RunReport& run, const Gate& gate,
   }
 
   if (budget.left_out() > 0) {
-    std::string where = options.report_path.empty()
-                            ? "The JSON report lists every edge."
-                            : "The report file " + cell(options.report_path) +
-                                  " lists every edge.";
     out += "**Truncated:** " + std::to_string(budget.left_out()) +
-           " more rows are not shown, because GitHub does not show a step summary larger "
-           "than 1 MiB. " + where + "\n";
+           " more rows are not shown, because " + options.limit + ". " + full_list_text(options) +
+           "\n";
   }
   return out;
 }
@@ -224,13 +228,10 @@ std::string render_step_summary(const RunReport& run, const Gate& gate,
   if (out.size() <= options.max_bytes) return out;
   // Short of room even for the counts: the outcome and where to read on.
   bool failed = !run.passed_gate || has_errors(run.diagnostics);
-  std::string where = options.report_path.empty()
-                          ? "The JSON report lists every edge."
-                          : "The report file " + cell(options.report_path) + " lists every edge.";
   out = "## secret-preflight " + cell(run.mode) + ": " + (failed ? "failed" : "passed") +
         "\n\n**Truncated:** the " + std::to_string(run.results.size()) +
-        " permission edges are not shown, because GitHub does not show a step summary larger "
-        "than 1 MiB. " + where + "\n";
+        " permission edges are not shown, because " + options.limit + ". " +
+        full_list_text(options) + "\n";
   return out.size() <= options.max_bytes ? out : std::string();
 }
 

@@ -136,6 +136,11 @@ void write_edge(Writer& writer, const RunReport& run, const EdgeResult& result) 
     writer.EndObject();
   }
   write_optional_field(writer, "operator_note", result.operator_note);
+  if (result.simulated) {
+    // The verdict comes from a policy simulation, not a read as the identity.
+    writer.Key("simulated");
+    writer.Bool(true);
+  }
   if (!edge.assumptions.empty()) {
     writer.Key("assumptions");
     writer.StartArray();

@@ -160,6 +160,7 @@ EdgeResult read_edge(const ObjectReader& reader, std::string_view source, bool p
   edge.unresolved_reason = reader.string("unresolved_reason", false);
   if (reader.has("ignored")) result.ignored_reason = reader.object("ignored").string("reason");
   result.operator_note = reader.string("operator_note", false);
+  result.simulated = reader.has("simulated") && reader.boolean("simulated");
   const Value& assumptions = reader.array("assumptions", false);
   for (rapidjson::SizeType i = 0; i < assumptions.Size(); ++i) {
     if (!assumptions[i].IsString())

@@ -385,6 +385,8 @@ std::string edge_message(const EdgeResult& result) {
     text += "\nProvider error: " + result.provider_error->code;
   if (!edge.unresolved_reason.empty()) text += "\nUnresolved: " + edge.unresolved_reason;
   if (!result.operator_note.empty()) text += "\nOperator comparison: " + result.operator_note;
+  if (result.simulated)
+    text += "\nSimulated: the verdict comes from a policy simulation, not a read as the identity.";
   text += "\nFix: " + (result.fix.empty() ? std::string(verdict_text(result.verdict).fix) : result.fix);
   return text;
 }

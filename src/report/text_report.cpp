@@ -66,6 +66,7 @@ void write_edge(std::ostream& out, const EdgeResult& result, Outcome outcome,
   const PermissionEdge& edge = result.edge;
   std::string verdict(to_string(result.verdict));
   if (result.layer != Layer::kNone) verdict += " [" + std::string(to_string(result.layer)) + "]";
+  if (result.simulated) verdict += " (simulated)";
   std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
   out << safe(location_text(edge.reference.location)) << "  " << paint(outcome_colour(outcome), verdict)
       << "  " << safe(edge.secret.id) << "  as " << safe(principal) << '\n';

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "report/github.h"
+#include "report/github_api.h"
 #include "report_test_util.h"
 
 using sp::EdgeResult;
@@ -320,4 +321,25 @@ TEST_CASE("summary never exceeds its budget", "[report]") {
     CHECK(summary.size() <= budget);
     CHECK(summary.find("**Truncated:**") != std::string::npos);
   }
+}
+
+TEST_CASE("comment truncation names the comment limit", "[report]") {
+  RunReport run;
+  run.mode = "check";
+  run.passed_gate = false;
+  for (int line = 1; line <= 3000; ++line)
+    run.results.push_back(make_result("deploy/api.json", line, 1, Verdict::kDenied));
+  github::EventContext context;
+  context.workflow = "preflight";
+  context.job = "secrets";
+  github::CommentOptions options;
+  options.report_path = "/runner/work/report.json";
+  options.run_url = "https://github.com/acme/shop/actions/runs/7";
+  std::string body = github::render_comment(run, Gate{}, context, options);
+  CHECK(body.size() <= github::kMaxCommentBytes);
+  CHECK(body.starts_with(github::comment_marker(context) + "\n"));
+  CHECK(body.find("because GitHub does not accept a comment longer than 65,536 characters. The "
+                  "[job summary](https://github.com/acme/shop/actions/runs/7) and the report "
+                  "artifact of this run list every edge.") != std::string::npos);
+  CHECK(body.find("/runner/work/report.json") == std::string::npos);
 }

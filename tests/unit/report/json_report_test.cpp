@@ -35,6 +35,7 @@ RunReport sample_run() {
                                             "6d1f-request", 400};
   denied.edge.assumptions = {"region us-east-1 from the config file"};
   denied.operator_note = "operator can read, runtime identity cannot";
+  denied.simulated = true;
 
   EdgeResult ok = make_result("deploy/ecs/api.taskdef.json", 20, 3, Verdict::kOk, "shop/db");
   ok.edge.secret.version_id = "v-1";
@@ -199,6 +200,8 @@ TEST_CASE("json report round trip", "[report]") {
   CHECK(denied.provider_error->code == "AccessDeniedException");
   CHECK(denied.provider_error->http_status == 400);
   CHECK(denied.edge.secret.json_key == "api_key");
+  CHECK(denied.simulated);
+  CHECK_FALSE(read.results[0].simulated);
   CHECK(denied.edge.identity.chain.size() == 2);
   CHECK(denied.edge.assumptions.size() == 1);
   REQUIRE(read.results[1].ignored_reason);
