@@ -30,6 +30,10 @@
 //     projects:                          # project numbers, where manifests give only IDs
 //       - {id: shop-prod, number: "123456789", workload_identity_provider: projects/...}
 //     default_project: shop-prod         # project of Cloud Run services and GKE clusters without one
+//   azure:
+//     tenant_id: 00000000-0000-0000-0000-000000000000   # the webhook's default tenant
+//     audience: api://AzureADTokenExchange              # audience of the CI token sent to Entra
+//     cloud: AzurePublicCloud                           # login and vault host suffixes
 //   ignores:
 //     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
 #pragma once
@@ -109,12 +113,21 @@ struct GcpSettings {
   std::vector<GcpProject> projects;
 };
 
+struct AzureSettings {
+  /// Default tenant where a ServiceAccount or store names none (the Azure
+  /// Workload Identity webhook's AZURE_TENANT_ID).
+  std::string tenant_id;
+  std::string audience = "api://AzureADTokenExchange";
+  std::string cloud = "AzurePublicCloud";
+};
+
 struct Config {
   /// Path relative to the repository root; empty when no file was found.
   std::string path;
   AwsSettings aws;
   KubernetesSettings kubernetes;
   GcpSettings gcp;
+  AzureSettings azure;
   std::vector<IgnoreRule> ignores;
 };
 

@@ -118,6 +118,7 @@ enum class IdentityMechanism {
   kCloudRunServiceAccount,  // Cloud Run revision's serviceAccountName (or the default compute account)
   kGkeServiceAccount,       // GKE Workload Identity: KSA annotated iam.gke.io/gcp-service-account
   kGkeDirectPrincipal,      // GKE Workload Identity without a Google service account: the KSA itself
+  kAzureWorkloadIdentity,   // AKS: KSA annotated azure.workload.identity/client-id, federated token
 };
 
 /// The principal that fetches the secret at runtime and how it was derived.
@@ -135,6 +136,8 @@ struct RuntimeIdentity {
   /// For IRSA: the cluster OIDC issuer from the config file, if known.
   std::string oidc_issuer;
   std::string audience = "sts.amazonaws.com";
+  /// Azure: the Entra tenant of the client ID in `principal`.
+  std::string tenant_id;
   /// Session policy the platform attaches (an EKS Pod Identity association's
   /// `policy`); empty when none. The probe sends it instead of its own.
   std::string session_policy;
