@@ -24,10 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aws_router  # noqa: E402
+import azure_api  # noqa: E402
 import gcp_api  # noqa: E402
 import github_api  # noqa: E402
 import sigv4  # noqa: E402
 from aws_protocol import AwsError, Response  # noqa: E402
+from azure_world import AzureWorld  # noqa: E402
 from callers import CredentialStore  # noqa: E402
 from faults import FaultInjector  # noqa: E402
 from gcp_world import GcpWorld  # noqa: E402
@@ -66,6 +68,8 @@ class EmulatorState:
         self.github_api = None  # set with base_url once the port is known
         gcp_dir = world.cloud_dir / "gcp"
         self.gcp_api = gcp_api.GcpApi(GcpWorld(gcp_dir), self.issuer) if gcp_dir.is_dir() else None
+        azure_dir = world.cloud_dir / "azure"
+        self.azure_api = azure_api.AzureApi(AzureWorld(azure_dir), self.issuer) if azure_dir.is_dir() else None
         self.base_url = None
         self.request_log_path = request_log_path
         self._log_lock = threading.Lock()
@@ -80,11 +84,13 @@ class EmulatorState:
             return
         headers = [[name, value] for name, value in http_request.headers]
         body = http_request.body.decode("utf-8", errors="replace")
-        if http_request.path.startswith(("/_github/", gcp_api.PREFIX)):
-            # GitHub and Google tokens are secrets, but SigV4 signatures are not.
+        if http_request.path.startswith(("/_github/", gcp_api.PREFIX, azure_api.PREFIX)):
+            # GitHub, Google and Azure tokens are secrets, but SigV4 signatures are not.
             headers = [[name, REDACTED if name.lower() == "authorization" else value] for name, value in headers]
         if http_request.path.startswith(gcp_api.PREFIX + "sts/"):
             body = gcp_api.redact_subject_token(body)
+        if http_request.path.startswith(azure_api.PREFIX + "login/"):
+            body = azure_api.redact_client_assertion(body)
         entry = {
             "time": time.time(),
             "method": http_request.method,
@@ -206,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._github_state(state, http_request)
         if path.startswith(gcp_api.PREFIX):
             return self._gcp(state, http_request, request_id)
+        if path.startswith(azure_api.PREFIX):
+            return self._azure(state, http_request, request_id)
         if http_request.method != "POST" or path != "/":
             return _json_response(404, {"message": f"no route for {http_request.method} {path}"})
 
@@ -256,6 +264,24 @@ class Handler(BaseHTTPRequestHandler):
             log.info("%s %s: injected fault (throttle=%s, status=%s)", service, operation, plan.throttle, plan.status)
             return gcp_api.fault_response(api, plan)
         return state.gcp_api.handle(http_request, api, rest, request_id)
+
+    def _azure(self, state, http_request, request_id):
+        service, rest = azure_api.split_path(http_request.path)
+        if state.azure_api is None or service is None:
+            log.info("azure %s %s -> 404: no such service, or the case has no cloud/azure/", http_request.method, http_request.path)
+            message = f"No route for {http_request.method} {http_request.path}: unknown Azure service or no cloud/azure/ folder."
+            return azure_api.azure_error_response(azure_api.AzureError(404, "NotFound", message))
+        fault_service = azure_api.FAULT_SERVICES[service]
+        operation = azure_api.FAULT_OPERATIONS[service]
+        plan = state.faults.plan(fault_service, operation)
+        if plan.latency_ms:
+            time.sleep(plan.latency_ms / 1000)
+        if plan.reset_connection:
+            return Response(0, b"", "", reset_connection=True)
+        if plan.throttle or plan.status:
+            log.info("%s %s: injected fault (throttle=%s, status=%s)", fault_service, operation, plan.throttle, plan.status)
+            return azure_api.fault_response(service, plan)
+        return state.azure_api.handle(http_request, service, rest, request_id)
 
     def _github_state(self, state, http_request):
         if http_request.method != "GET":
@@ -337,13 +363,18 @@ def write_env_file(path, state, port, ca_path):
         for api in gcp_api.APIS:
             variables[f"CLOUDSDK_API_ENDPOINT_OVERRIDES_{api.upper()}"] = f"{base}{gcp_api.PREFIX}{api}/"
         variables["CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE"] = str(ca_path)
+    if state.azure_api is not None:
+        prefix = f"{base}{azure_api.PREFIX}"
+        variables["AZURE_AUTHORITY_HOST"] = f"{prefix}login/"
+        variables["SECRET_PREFLIGHT_KEYVAULT_URL_TEMPLATE"] = f"{prefix}keyvault/{{vault}}"
+        variables["SECRET_PREFLIGHT_AZURE_MANAGEMENT_URL"] = f"{prefix}management/"
     for name, value in (world.ci.get("env") or {}).items():
         variables[name] = str(value)
     Path(path).write_text("".join(f"{name}={value}\n" for name, value in variables.items()))
 
 
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(description="Serve a case's cloud/ folder as GitHub OIDC, AWS and Google Cloud over HTTPS on 127.0.0.1.")
+    parser = argparse.ArgumentParser(description="Serve a case's cloud/ folder as GitHub OIDC, AWS, Google Cloud and Azure over HTTPS on 127.0.0.1.")
     parser.add_argument("cloud_dir", help="the case's cloud/ folder")
     parser.add_argument("--env-file", required=True, help="file to write NAME=value lines into")
     parser.add_argument("--request-log", help="file to append one JSON line per request to")
