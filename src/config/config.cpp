@@ -35,6 +35,12 @@ const std::regex kWorkloadIdentityProviderPattern(
 const std::regex kProjectNumberPattern("^[0-9]+$");
 const std::regex kProjectIdPattern("^[a-z][a-z0-9-]{4,28}[a-z0-9]$");
 const std::regex kServiceAccountEmailPattern(R"(^[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*\.[a-z]+$)");
+// An Entra tenant ID: a GUID in its 8-4-4-4-12 hexadecimal form.
+const std::regex kGuidPattern(
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+// The cloud names the Azure SDKs and the Key Vault CSI provider's cloudName accept.
+const std::vector<std::string> kAzureClouds = {"AzurePublicCloud", "AzureUSGovernmentCloud",
+                                               "AzureChinaCloud"};
 
 /// Walks the parsed file, filling Config and adding a diagnostic for every
 /// unknown key and invalid value. Each reader takes the node and its dotted
@@ -49,11 +55,12 @@ class ConfigReader {
     if (!root || root.IsNull()) return;
     if (!expect_map(root, "the config file")) return;
     for (const auto& [key, value] :
-         entries(root, "", {"version", "aws", "kubernetes", "gcp", "ignores"})) {
+         entries(root, "", {"version", "aws", "kubernetes", "gcp", "azure", "ignores"})) {
       if (key == "version") read_version(value);
       if (key == "aws") read_aws(value, config.aws);
       if (key == "kubernetes") read_kubernetes(value, config.kubernetes);
       if (key == "gcp") read_gcp(value, config.gcp);
+      if (key == "azure") read_azure(value, config.azure);
       if (key == "ignores") read_ignores(value, config.ignores);
     }
   }
@@ -279,6 +286,36 @@ class ConfigReader {
     return matching(node, name, kServiceAccountEmailPattern,
                     "a Google service account email such as "
                     "reader@shop-prod.iam.gserviceaccount.com");
+  }
+
+  void read_azure(const YAML::Node& node, AzureSettings& azure) {
+    if (!expect_map(node, "azure")) return;
+    for (const auto& [key, value] : entries(node, "azure", {"tenant_id", "audience", "cloud"})) {
+      std::string name = "azure." + key;
+      if (key == "tenant_id")
+        azure.tenant_id = matching(value, name, kGuidPattern,
+                                   "a tenant ID as a GUID such as "
+                                   "00000000-0000-0000-0000-000000000000");
+      if (key == "audience") {
+        std::string audience = required_text(value, name);
+        if (!audience.empty()) azure.audience = audience;
+      }
+      if (key == "cloud") {
+        std::string cloud = azure_cloud(value, name);
+        if (!cloud.empty()) azure.cloud = cloud;
+      }
+    }
+  }
+
+  std::string azure_cloud(const YAML::Node& node, const std::string& name) {
+    std::string text = scalar(node, name);
+    if (std::find(kAzureClouds.begin(), kAzureClouds.end(), text) != kAzureClouds.end())
+      return text;
+    std::string suggestion = util::closest_match(text, kAzureClouds);
+    std::string expected = suggestion.empty() ? "expected one of " + join(kAzureClouds)
+                                              : "did you mean \"" + suggestion + "\"?";
+    invalid(node, name, expected);
+    return "";
   }
 
   void read_ignores(const YAML::Node& node, std::vector<IgnoreRule>& ignores) {

@@ -74,7 +74,7 @@ TEST_CASE("Config mistakes are diagnosed with suggestions", "[config]") {
       {13, 5, "missing \"reason\" in \"ignores[1]\"; add it"},
       {14, 1,
        "unknown key \"colour\" at the top level; valid keys are version, aws, kubernetes, gcp, "
-       "ignores"},
+       "azure, ignores"},
   };
   REQUIRE(diagnostics.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -196,4 +196,60 @@ TEST_CASE("Gcp mistakes are diagnosed with suggestions", "[config]") {
   CHECK(config.gcp.projects[0].number.empty());
   CHECK(config.gcp.projects[1].id == "shop-other");
   CHECK(config.kubernetes.external_secrets_controller_gcp_service_account.empty());
+}
+
+TEST_CASE("Azure section loads tenant and cloud", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "azure.yml", diagnostics);
+  CHECK(diagnostics.empty());
+  CHECK(config.azure.tenant_id == "72f988bf-86f1-41af-91ab-2d7cd011db47");
+  CHECK(config.azure.audience == "api://AzureADTokenExchange/preflight");
+  CHECK(config.azure.cloud == "AzureUSGovernmentCloud");
+}
+
+TEST_CASE("Azure defaults without a section", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "full.yml", diagnostics);
+  CHECK(diagnostics.empty());
+  CHECK(config.azure.tenant_id.empty());
+  CHECK(config.azure.audience == "api://AzureADTokenExchange");
+  CHECK(config.azure.cloud == "AzurePublicCloud");
+}
+
+TEST_CASE("Azure mistakes are diagnosed with suggestions", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  auto config = load_config(kFixtures, "azure-mistakes.yml", diagnostics);
+  struct Expected {
+    int line;
+    int column;
+    std::string message;
+  };
+  std::vector<Expected> expected = {
+      {3, 14,
+       "invalid value \"contoso.onmicrosoft.com\" for \"azure.tenant_id\": expected a tenant ID "
+       "as a GUID such as 00000000-0000-0000-0000-000000000000"},
+      {4, 3, "unknown key \"audiance\" in \"azure\"; did you mean \"audience\"?"},
+      {5, 10,
+       "invalid value \"AzureChinaClod\" for \"azure.cloud\": did you mean \"AzureChinaCloud\"?"},
+      {6, 13, "invalid value \"\" for \"azure.audience\": expected a non-empty string"},
+  };
+  REQUIRE(diagnostics.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    INFO("diagnostic " << i);
+    CHECK(diagnostics[i].location.line == expected[i].line);
+    CHECK(diagnostics[i].location.column == expected[i].column);
+    CHECK(diagnostics[i].message == expected[i].message);
+  }
+  CHECK(config.azure.tenant_id.empty());
+  CHECK(config.azure.audience == "api://AzureADTokenExchange");
+  CHECK(config.azure.cloud == "AzurePublicCloud");
+}
+
+TEST_CASE("Azure cloud lists valid names", "[config]") {
+  std::vector<Diagnostic> diagnostics;
+  load_config(kFixtures, "azure-unknown-cloud.yml", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].message ==
+        "invalid value \"Public\" for \"azure.cloud\": expected one of AzurePublicCloud, "
+        "AzureUSGovernmentCloud, AzureChinaCloud");
 }
