@@ -293,6 +293,7 @@ class CsiResolver {
       const ParsedClass* parsed = parsed_class(object);
       if (!parsed) continue;
       IdentityResult unknown;
+      if (parsed->provider == "azure") unknown.identity.provider = "azure";
       unknown.unresolved_reason = "no scanned pod mounts " + object.display() +
                                   "; the runtime identity is the ServiceAccount of the pod that "
                                   "mounts it, so scan that workload too";
@@ -353,6 +354,8 @@ class CsiResolver {
     IdentityResult identity;
     if (parsed.provider == "gcp") {
       identity = resolve_gcp_identity(pod, csi, parsed);
+    } else if (parsed.provider == "azure") {
+      identity = resolve_azure_csi_identity(index_, context_.config, pod, parsed);
     } else if (parsed.use_pod_identity) {
       // The CSI provider follows its own usePodIdentity parameter, not the
       // Pod Identity webhook's precedence.
@@ -405,6 +408,7 @@ class CsiResolver {
     std::string provider = child_text(child(object.node(), "spec"), "provider");
     if (provider == "aws") parsed = ClassParser(object, context_).parse();
     if (provider == "gcp") parsed = parse_gcp_class(object, context_);
+    if (provider == "azure") parsed = parse_azure_class(object, context_);
     auto [inserted, _] = classes_.emplace(&object, std::move(parsed));
     return inserted->second ? &*inserted->second : nullptr;
   }

@@ -1,4 +1,4 @@
-// Secrets Store CSI Driver with the AWS and Google providers: each object
+// Secrets Store CSI Driver with the AWS, Google and Azure providers: each object
 // or secret of a SecretProviderClass, read as the ServiceAccount of every pod
 // that mounts the class.
 #pragma once
@@ -13,7 +13,8 @@ namespace sp::resolve::kubernetes {
 /// `secrets-store.csi.k8s.io` volume, plus a secretsmanager:DescribeSecret
 /// edge per Secrets Manager object when kubernetes.secrets_store_csi.rotation
 /// is set. Likewise an edge per `secrets` entry of every `provider: gcp`
-/// class, read through GKE Workload Identity. A class that no scanned pod
+/// class, read through GKE Workload Identity, and per `secret` object of
+/// every `provider: azure` class, read as its clientID. A class that no scanned pod
 /// mounts gives unresolved edges.
 void resolve_secrets_store_csi(const ObjectIndex& index, ResolveContext& context);
 
