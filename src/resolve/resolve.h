@@ -21,8 +21,8 @@ struct ResolveResult {
 /// Loads the manifests under `root` (only `paths`, relative to `root`, when
 /// non-empty) and resolves their secret references. The kinds are ECS task
 /// definitions, Cloud Run services and jobs, Secrets Store CSI objects
-/// (providers aws and gcp) and External Secrets entries (providers aws and
-/// gcpsm).
+/// (providers aws, gcp and azure) and External Secrets entries (providers
+/// aws, gcpsm and azurekv).
 /// Edges come in manifest order; build_plan() sorts them. Input problems
 /// are diagnostics; an edge whose identity or secret the manifests do not
 /// determine carries `unresolved_reason`.

@@ -1,7 +1,9 @@
 #include "resolve/kubernetes/external_secrets.h"
 
 #include "resolve/aws/arn.h"
+#include "resolve/azure/key_vault.h"
 #include "resolve/gcp/names.h"
+#include "resolve/kubernetes/external_secrets_azurekv.h"
 #include "resolve/kubernetes/external_secrets_gcpsm.h"
 #include "resolve/kubernetes/service_account_identity.h"
 #include "resolve/placeholder.h"
@@ -28,6 +30,10 @@ struct StoreAccess {
   bool gcp = false;
   std::string gcp_project;
   std::string gcp_location;
+  /// True for an azurekv store, with the host of its vaultUrl (empty when
+  /// the identity is already unresolved for a bad vaultUrl).
+  bool azure = false;
+  std::string azure_vault_host;
 };
 
 // Resolves the base credentials of a store, as the External Secrets AWS
@@ -106,6 +112,28 @@ void apply_role_chain(const manifest::Document& document, const YAML::Node& aws,
   }
 }
 
+// Sets the vault host of an azurekv store from its vaultUrl, or makes the
+// store's edges unresolved when the URL is missing or templated.
+void resolve_vault_url(const KubeObject& store, const YAML::Node& azurekv, StoreAccess& access) {
+  std::string url = child_text(azurekv, "vaultUrl");
+  std::string problem;
+  std::string placeholder = find_placeholder(url);
+  std::optional<std::string> host = azure::vault_host(url);
+  if (url.empty()) {
+    problem = store.display() + " sets no vaultUrl; set spec.provider.azurekv.vaultUrl to "
+                                "https://<vault>.vault.azure.net";
+  } else if (!placeholder.empty()) {
+    problem = placeholder_reason("vaultUrl", url, placeholder);
+  } else if (!host) {
+    problem = "vaultUrl \"" + url + "\" of " + store.display() +
+              " is not a vault URL; write https://<vault>.vault.azure.net";
+  } else {
+    access.azure_vault_host = *host;
+  }
+  if (!problem.empty() && access.identity.unresolved_reason.empty())
+    access.identity.unresolved_reason = problem;
+}
+
 StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config,
                           const KubeObject& external_secret, const YAML::Node& store_ref) {
   StoreAccess access;
@@ -147,6 +175,17 @@ StoreAccess resolve_store(const ObjectIndex& index, const config::Config& config
                                           "or gcp.default_project in " +
                                           config_file_name(config);
     }
+    return access;
+  }
+  YAML::Node azurekv = child(provider, "azurekv");
+  if (azurekv.IsMap()) {
+    access.aws = false;
+    access.azure = true;
+    access.identity = resolve_azurekv_identity(index, config, *store, azurekv,
+                                               external_secret.kubernetes_namespace);
+    access.identity.identity.chain.insert(access.identity.identity.chain.begin(),
+                                          make_step(document, metadata, store->display()));
+    resolve_vault_url(*store, azurekv, access);
     return access;
   }
   if (!aws.IsMap()) {
@@ -252,6 +291,10 @@ class ExternalSecretResolver {
       read_gcpsm_value(read, access);
       return;
     }
+    if (access.azure) {
+      read_azurekv_value(read, access);
+      return;
+    }
     if (!access.aws) return;
     std::string key = read.value.Scalar();
     std::string version = child_text(read.ref, "version");
@@ -351,6 +394,74 @@ class ExternalSecretResolver {
     context_.edges.push_back(std::move(edge));
   }
 
+  // The azurekv provider calls Get Secret on
+  // <vaultUrl>/secrets/<name>/<version> for a `secret/<name>` or bare key;
+  // metadataPolicy Fetch reads the same bundle for its tags.
+  void read_azurekv_value(const EntryRead& read, const StoreAccess& access) {
+    std::string key = read.value.Scalar();
+    AzureKeyVaultKey parsed = split_azurekv_key(key);
+    if (parsed.type != "secret") {
+      // NOTE: key/ and cert/ keys are read with Get Key and Get Certificate,
+      // which need other permissions; those reads are not probed.
+      context_.warning(document_, read.value,
+                       "remoteRef key \"" + key + "\" names a Key Vault " +
+                           (parsed.type == "key" ? "key" : "certificate") +
+                           ", which secret-preflight does not check yet; only secrets are probed");
+      return;
+    }
+    std::string version = child_text(read.ref, "version");
+    std::string property = child_text(read.ref, "property");
+    bool fetch_metadata = child_text(read.ref, "metadataPolicy") == "Fetch";
+
+    PermissionEdge edge = start_edge(read, access);
+    edge.reference.kind = "external-secret-azurekv";
+    edge.secret = azure::make_secret_target(access.azure_vault_host, parsed.name, version);
+    // Without a valid vaultUrl the edge is already unresolved; name the secret alone.
+    if (access.azure_vault_host.empty()) edge.secret.id = parsed.name;
+    edge.operation = azure::kGetSecretAction;
+    if (fetch_metadata) {
+      if (!property.empty())
+        edge.assumptions.push_back("property \"" + property +
+                                   "\" names a tag (metadataPolicy Fetch)");
+    } else {
+      edge.secret.json_key = property;
+    }
+    std::string placeholder;
+    for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+             {"remoteRef key", key}, {"remoteRef version", version}}) {
+      placeholder = find_placeholder(value);
+      if (placeholder.empty()) continue;
+      if (edge.unresolved_reason.empty())
+        edge.unresolved_reason = placeholder_reason(field, value, placeholder);
+      break;
+    }
+    if (placeholder.empty() && !azure::is_object_name(parsed.name)) {
+      context_.error(document_, read.value,
+                     "invalid remoteRef key \"" + key +
+                         "\" for an azurekv store: expected secret/<name> or <name>, where a "
+                         "Key Vault name has 1 to 127 letters, digits and hyphens");
+      return;
+    }
+    context_.edges.push_back(std::move(edge));
+  }
+
+  // NOTE: dataFrom.find on an azurekv store lists the vault's secrets and
+  // reads every match; that list-and-read edge is not probed yet.
+  void read_azurekv_find(const EntryRead& read, const StoreAccess& access) {
+    PermissionEdge edge = start_edge(read, access);
+    edge.reference.kind = "external-secret-azurekv";
+    edge.secret = SecretTarget{};
+    edge.secret.provider = "azure";
+    edge.secret.service = "keyvault";
+    edge.secret.id = "https://" + access.azure_vault_host + "/secrets";
+    edge.operation = azure::kListSecretsAction;
+    if (edge.unresolved_reason.empty())
+      edge.unresolved_reason =
+          "dataFrom.find on an azurekv store lists secrets and reads every match, which "
+          "secret-preflight does not check yet; name each secret in data[].remoteRef instead";
+    context_.edges.push_back(std::move(edge));
+  }
+
   // NOTE: dataFrom.find on a gcpsm store lists the project's secrets and
   // reads every match; that list-and-read edge is not probed yet.
   void read_gcpsm_find(const EntryRead& read, const StoreAccess& access) {
@@ -379,6 +490,10 @@ class ExternalSecretResolver {
     StoreAccess access = resolve_store(index_, context_.config, object_, read.store_ref);
     if (access.gcp) {
       read_gcpsm_find(read, access);
+      return;
+    }
+    if (access.azure) {
+      read_azurekv_find(read, access);
       return;
     }
     if (!access.aws) return;
