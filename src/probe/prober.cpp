@@ -13,6 +13,7 @@
 #include "auth/ci_token.h"
 #include "auth/endpoints.h"
 #include "probe/aws_errors.h"
+#include "probe/azure_prober.h"
 #include "probe/gcp_prober.h"
 #include "probe/secret_probe.h"
 #include "probe/trust_policy.h"
@@ -36,7 +37,8 @@ class Run {
         region_(auth::default_region(options.config)),
         sts_(transport, tokens_, make_sts_options(options, retry_, region_)),
         operator_(auth::operator_credentials_from_env()),
-        google_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_) {}
+        google_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_),
+        azure_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_) {}
 
   /// Routes `edge` by its secret's provider, so that each provider's tokens
   /// reach only that provider's endpoints.
@@ -89,12 +91,14 @@ class Run {
   std::mutex trust_mutex_;
   std::map<std::string, std::shared_future<TrustCheck>> trust_checks_;
   GoogleProber google_;
+  AzureProber azure_;
 };
 
 EdgeResult Run::dispatch(const PermissionEdge& edge) {
   const std::string& provider = edge.secret.provider;
   if (provider == "aws" || provider.empty()) return probe(edge);
   if (provider == "gcp") return google_.probe(edge);
+  if (provider == "azure") return azure_.probe(edge);
   EdgeResult result;
   result.edge = edge;
   result.message = "secrets of provider \"" + provider + "\" are not probed yet, so this edge was not checked";
