@@ -41,7 +41,8 @@ MANAGEMENT_AUDIENCES = (
     "https://management.azure.com/",
     "https://management.azure.com",
 )
-KEYVAULT_API_VERSIONS = ("7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2016-10-01")
+# 2025-07-01 is the default of @azure/keyvault-secrets 4.11.2.
+KEYVAULT_API_VERSIONS = ("7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2016-10-01", "2025-07-01")
 GET_SECRET_ACTION = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
 FIC_READ_ACTION = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
 FIC_PATH = re.compile(
@@ -50,6 +51,7 @@ FIC_PATH = re.compile(
     re.IGNORECASE,
 )
 TOKEN_PATH = re.compile(r"^(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
+DISCOVERY_PATH = re.compile(r"^(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
 SECRET_PATH = re.compile(r"^(?P<vault>[^/]+)/secrets/(?P<name>[^/]+)(?:/(?P<version>[^/]*))?$")
 AADSTS_ERROR_URI = "https://login.microsoftonline.com/error?code="
 
@@ -153,6 +155,7 @@ class AzureApi:
     def __init__(self, world, github_issuer):
         self.world = world
         self.github_issuer = github_issuer
+        self.base_url = None  # set by serve.py once the port is known
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def handle(self, http_request, service, rest, request_id):
@@ -173,10 +176,14 @@ class AzureApi:
     # Entra ID token endpoint
 
     def _token(self, http_request, rest):
+        discovery = DISCOVERY_PATH.match(rest)
+        if http_request.method == "GET" and discovery:
+            return self._openid_configuration(urllib.parse.unquote(discovery["tenant"]))
         match = TOKEN_PATH.match(rest)
         if http_request.method != "POST" or not match:
             raise AadError(404, "invalid_request", 900561, "The endpoint only accepts POST requests to <tenant>/oauth2/v2.0/token.")
         tenant = urllib.parse.unquote(match["tenant"])
+
         form = {k: v[0] for k, v in urllib.parse.parse_qs(http_request.body.decode("utf-8", "replace")).items()}
         if not self.world.tenant_exists(tenant):
             raise AadError(
@@ -192,6 +199,7 @@ class AzureApi:
         if not assertion or form.get("client_assertion_type") != ASSERTION_TYPE:
             raise AadError(401, "invalid_client", 7000218,
                            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+
         client_id = form.get("client_id", "")
         identity = self.world.identity_by_client_id(tenant, client_id)
         if identity is None:
@@ -204,10 +212,33 @@ class AzureApi:
         audience = self._scope_audience(form.get("scope", ""), tenant)
         claims = self._verify_assertion(assertion)
         self._match_federated_credential(identity, claims)
+
         token = self._issue_token(identity, audience)
         log.info("azure-login issued a token for %s (%s), aud %s", identity.name, identity.client_id, audience)
         return _json(200, {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS,
                            "ext_expires_in": TOKEN_LIFETIME_SECONDS, "access_token": token})
+
+    def _openid_configuration(self, tenant):
+        """Return the tenant's discovery document, which MSAL fetches before its first token request."""
+        if not self.world.tenant_exists(tenant):
+            raise AadError(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
+        identity = next(i for i in self.world.identities if i.in_tenant(tenant))
+        authority = f"{self.base_url}{PREFIX}login/{tenant}"
+        return _json(200, {
+            "token_endpoint": f"{authority}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{self.base_url}{PREFIX}login/{tenant}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"https://login.microsoftonline.com/{identity.tenant_id}/v2.0",
+            "authorization_endpoint": f"{authority}/oauth2/v2.0/authorize",
+            "end_session_endpoint": f"{authority}/oauth2/v2.0/logout",
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+        })
 
     @staticmethod
     def _scope_audience(scope, tenant):
@@ -332,6 +363,7 @@ class AzureApi:
         if vault is None:
             raise AzureError(404, "VaultNotFound",
                              f"No vault named {match['vault']} in key-vaults.json (Azure would fail the DNS lookup of {match['vault']}.vault.azure.net).")
+
         challenge = [(
             "WWW-Authenticate",
             f'Bearer authorization="https://login.microsoftonline.com/{vault.tenant_id}", resource="{KEYVAULT_RESOURCE}"',
@@ -350,9 +382,11 @@ class AzureApi:
         if claims.get("iss", "").lower() != expected_issuer.lower():
             raise AzureError(401, "Unauthorized", f"AKV10032: Invalid issuer. Expected one of {expected_issuer}, found {claims.get('iss')}.",
                              headers=challenge)
+
         identity = self.world.identity_by_principal(claims["oid"])
         caller = f"appid={claims['appid']};oid={claims['oid']};iss={claims['iss']}"
         headers = self._keyvault_headers(request_id, identity, vault)
+
         try:
             self._check_network(vault, identity, caller)
             self._check_access(vault, claims, caller, match["name"])
@@ -478,6 +512,7 @@ class AzureApi:
             raise AzureError(401, "InvalidAuthenticationToken", "The access token is invalid.") from error
         if claims is None:
             raise AzureError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+
         if claims.get("aud") not in MANAGEMENT_AUDIENCES:
             allowed = ",".join(f"'{a}'" for a in MANAGEMENT_AUDIENCES)
             raise AzureError(
@@ -488,6 +523,7 @@ class AzureApi:
         if not _query(http_request).get("api-version"):
             raise AzureError(400, "MissingApiVersionParameter",
                              "The api-version query parameter (?api-version=) is required for all requests.")
+
         identity_id = "/" + rest.rstrip("/").rsplit("/", 1)[0]
         principal = claims["oid"].lower()
         if not any(a.principal_id == principal and a.grants_credential_read() and scope_covers(a.scope, identity_id)

@@ -78,6 +78,8 @@ class EmulatorState:
         self.base_url = base_url
         if self.github_store is not None:
             self.github_api = github_api.GitHubApi(self.github_store, base_url)
+        if self.azure_api is not None:
+            self.azure_api.base_url = base_url
 
     def record(self, http_request):
         if not self.request_log_path:
