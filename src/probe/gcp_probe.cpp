@@ -8,6 +8,7 @@
 #include "auth/gcp_endpoints.h"
 #include "auth/gcp_response.h"
 #include "probe/secret_probe.h"
+#include "util/base64.h"
 #include "util/json.h"
 
 namespace sp::probe {
@@ -30,32 +31,6 @@ auth::RetryOutcome send(const GoogleCall& call, http::Request& request, const st
   for (auto& [name, value] : request.headers)
     if (name == "Authorization") wipe(value);
   return outcome;
-}
-
-// Decodes standard base64 in place; returns the decoded length, or nullopt
-// on a character outside the alphabet. Decoding never outgrows the input.
-std::optional<size_t> decode_base64_in_place(char* data, size_t length) {
-  size_t out = 0;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (size_t i = 0; i < length; ++i) {
-    char c = data[i];
-    int value;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == '+' || c == '-') value = 62;
-    else if (c == '/' || c == '_') value = 63;
-    else if (c == '=' || c == '\n' || c == '\r') continue;
-    else return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      data[out++] = static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
 }
 
 // CRC32C (Castagnoli, reflected polynomial 0x82F63B78), which Secret
@@ -123,7 +98,7 @@ Classification read_access_response(const GoogleFixContext& context, const std::
   if (data == payload.MemberEnd()) return ok(context, "returned an empty payload");
   if (!data->value.IsString()) return bad_response(context, "a payload whose data is not a string");
   char* encoded = const_cast<char*>(data->value.GetString());
-  std::optional<size_t> length = decode_base64_in_place(encoded, data->value.GetStringLength());
+  std::optional<size_t> length = base64::decode_in_place(encoded, data->value.GetStringLength());
   if (!length) return bad_response(context, "payload data that is not base64");
 
   const std::string expected = json::string_member(payload, "dataCrc32c");

@@ -2,12 +2,12 @@
 
 namespace sp::base64 {
 
-std::optional<std::string> decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+std::optional<size_t> decode_in_place(char* data, size_t length) {
+  size_t out = 0;
   unsigned buffer = 0;
   int bits = 0;
-  for (char c : text) {
+  for (size_t i = 0; i < length; ++i) {
+    char c = data[i];
     int value;
     if (c >= 'A' && c <= 'Z') value = c - 'A';
     else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
@@ -20,9 +20,17 @@ std::optional<std::string> decode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
+      data[out++] = static_cast<char>((buffer >> bits) & 0xFF);
     }
   }
+  return out;
+}
+
+std::optional<std::string> decode(std::string_view text) {
+  std::string out(text);
+  std::optional<size_t> length = decode_in_place(out.data(), out.size());
+  if (!length) return std::nullopt;
+  out.resize(*length);
   return out;
 }
 

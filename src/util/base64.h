@@ -11,4 +11,9 @@ namespace sp::base64 {
 /// nullopt on a character outside both alphabets.
 std::optional<std::string> decode(std::string_view text);
 
+/// Decodes standard or URL-safe base64 over `data` itself, so a secret
+/// payload never exists in a second buffer. Returns the decoded length (never
+/// more than `length`), or nullopt on a character outside both alphabets.
+std::optional<size_t> decode_in_place(char* data, size_t length);
+
 }  // namespace sp::base64
