@@ -15,8 +15,10 @@ std::string describe(const ProviderError& error, const std::string& inner_code =
   if (!inner_code.empty()) text += " (" + inner_code + ")";
   if (!error.message.empty()) {
     // Key Vault messages span lines, and the first line states what failed.
+    // Entra ID descriptions start with the code again ("AADSTS700213: ...").
     std::string message = error.message.substr(0, error.message.find_first_of("\r\n"));
-    text += ": " + message;
+    if (!error.code.empty() && message.starts_with(error.code + ": ")) text = message;
+    else text += ": " + message;
   }
   return text;
 }

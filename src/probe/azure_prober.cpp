@@ -68,7 +68,7 @@ EdgeResult AzureProber::probe(const PermissionEdge& edge) {
   if (context.tenant.empty()) {
     result.verdict = Verdict::kUnresolved;
     result.message = "no Entra tenant is known for client " + context.client_id +
-                     ", and vault " + secret->vault + " sent no challenge that names one";
+                     ", and vault " + secret->vault + " sent no challenge that names one (the vault may not exist)";
     result.fix = "Annotate the ServiceAccount with azure.workload.identity/tenant-id or set azure.tenant_id in "
                  "the config file.";
     return result;
