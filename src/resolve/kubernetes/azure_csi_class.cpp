@@ -279,14 +279,17 @@ IdentityResult resolve_azure_csi_identity(const ObjectIndex& index, const config
   }
   identity.principal = parsed.azure_client_id;
   identity.tenant_id = parsed.azure_tenant_id;
-  // The CSI driver requests the pod's ServiceAccount token for the provider
-  // (CSIDriver tokenRequests), so the mount does not need the webhook's label.
+  // An Azure workload identity pod must carry the webhook's label; without
+  // it the pod gets no federated token, so the edge is unresolved until the
+  // label is added. NOTE: the CSI driver requests its own ServiceAccount
+  // token (CSIDriver tokenRequests), so a mount alone may work unlabelled;
+  // the message says so rather than calling the edge broken.
   std::string label = workload_identity_label_problem(pod);
   if (!label.empty())
-    result.assumptions.push_back(label +
-                                 ". The Secrets Store CSI mount works without the label because "
-                                 "the driver requests the ServiceAccount token itself, so this "
-                                 "matters only for the application's own Azure calls");
+    result.unresolved_reason =
+        label + ". The Secrets Store CSI mount itself requests the ServiceAccount token, so "
+                "add the label, or ignore this edge in the config file if only the mount reads "
+                "Key Vault";
   return result;
 }
 
