@@ -105,8 +105,8 @@ def collect_secret_values(cloud_dir):
 
     Reads Secrets Manager values (SecretString, SecretBinary and other
     versions' values), SSM parameter values and their history, Google Secret
-    Manager version payloads, and adds each
-    CANARY- token found inside them so that a partial leak is caught too.
+    Manager version payloads and Azure Key Vault secret values. Each CANARY-
+    token found inside them is added too, so that a partial leak is caught.
     """
     values = set()
     aws_dir = os.path.join(cloud_dir, "aws")
@@ -139,6 +139,16 @@ def collect_secret_values(cloud_dir):
                     values.update(_value_and_json_leaves(payload))
                 elif isinstance(payload, dict) and isinstance(payload.get("data"), str):
                     values.update(_binary_values(payload["data"]))
+
+    # Azure Key Vault secrets: a list of versions, or one version given on
+    # the secret itself, each with a string value.
+    key_vaults_path = os.path.join(cloud_dir, "azure", "key-vaults.json")
+    if os.path.exists(key_vaults_path):
+        for vault in _unwrap_list(_load_json(key_vaults_path), "value"):
+            for secret in vault.get("secrets") or []:
+                for version in [secret] + list(secret.get("versions") or []):
+                    if isinstance(version.get("value"), str):
+                        values.update(_value_and_json_leaves(version["value"]))
 
     tokens = set()
     for value in values:
