@@ -38,6 +38,10 @@ const std::regex kServiceAccountEmailPattern(R"(^[a-z0-9][a-z0-9.-]*@[a-z0-9][a-
 // An Entra tenant ID: a GUID in its 8-4-4-4-12 hexadecimal form.
 const std::regex kGuidPattern(
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+const std::regex kManagedIdentityIdPattern(
+    "/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ManagedIdentity/"
+    "userAssignedIdentities/[^/]+",
+    std::regex::icase);
 // The cloud names the Azure SDKs and the Key Vault CSI provider's cloudName accept.
 const std::vector<std::string> kAzureClouds = {"AzurePublicCloud", "AzureUSGovernmentCloud",
                                                "AzureChinaCloud"};
@@ -290,7 +294,8 @@ class ConfigReader {
 
   void read_azure(const YAML::Node& node, AzureSettings& azure) {
     if (!expect_map(node, "azure")) return;
-    for (const auto& [key, value] : entries(node, "azure", {"tenant_id", "audience", "cloud"})) {
+    for (const auto& [key, value] :
+         entries(node, "azure", {"tenant_id", "audience", "cloud", "identities"})) {
       std::string name = "azure." + key;
       if (key == "tenant_id")
         azure.tenant_id = matching(value, name, kGuidPattern,
@@ -304,6 +309,36 @@ class ConfigReader {
         std::string cloud = azure_cloud(value, name);
         if (!cloud.empty()) azure.cloud = cloud;
       }
+      if (key == "identities") read_azure_identities(value, azure.identities);
+    }
+  }
+
+  void read_azure_identities(const YAML::Node& node, std::vector<AzureIdentity>& identities) {
+    if (!expect_sequence(node, "azure.identities")) return;
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string name = "azure.identities[" + std::to_string(i) + "]";
+      const YAML::Node item = node[i];
+      if (!expect_map(item, name)) continue;
+      AzureIdentity identity;
+      identity.location = locate(item);
+      for (const auto& [key, value] : entries(item, name, {"client_id", "resource_id"})) {
+        std::string field = name + "." + key;
+        if (key == "client_id")
+          identity.client_id = matching(value, field, kGuidPattern,
+                                        "a client ID as a GUID such as "
+                                        "00000000-0000-0000-0000-000000000000");
+        if (key == "resource_id")
+          identity.resource_id =
+              matching(value, field, kManagedIdentityIdPattern,
+                       "a managed identity id such as /subscriptions/<id>/resourceGroups/<group>/"
+                       "providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>");
+      }
+      if (identity.client_id.empty() || identity.resource_id.empty()) {
+        if (!util::child(item, "client_id").IsDefined()) missing(item, "client_id", name);
+        if (!util::child(item, "resource_id").IsDefined()) missing(item, "resource_id", name);
+        continue;
+      }
+      identities.push_back(std::move(identity));
     }
   }
 

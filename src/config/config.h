@@ -34,6 +34,8 @@
 //     tenant_id: 00000000-0000-0000-0000-000000000000   # the webhook's default tenant
 //     audience: api://AzureADTokenExchange              # audience of the CI token sent to Entra
 //     cloud: AzurePublicCloud                           # login and vault host suffixes
+//     identities:                       # Resource Manager ids, for the workload trust check
+//       - {client_id: 11111111-..., resource_id: /subscriptions/.../userAssignedIdentities/billing}
 //   ignores:
 //     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
 #pragma once
@@ -113,12 +115,23 @@ struct GcpSettings {
   std::vector<GcpProject> projects;
 };
 
+/// A user-assigned managed identity whose federated credentials the CI may
+/// list, to check that they admit the workload's ServiceAccount.
+struct AzureIdentity {
+  std::string client_id;
+  /// /subscriptions/<S>/resourceGroups/<G>/providers/Microsoft.ManagedIdentity/
+  /// userAssignedIdentities/<NAME>
+  std::string resource_id;
+  SourceLocation location;
+};
+
 struct AzureSettings {
   /// Default tenant where a ServiceAccount or store names none (the Azure
   /// Workload Identity webhook's AZURE_TENANT_ID).
   std::string tenant_id;
   std::string audience = "api://AzureADTokenExchange";
   std::string cloud = "AzurePublicCloud";
+  std::vector<AzureIdentity> identities;
 };
 
 struct Config {

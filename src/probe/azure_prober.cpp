@@ -83,24 +83,57 @@ EdgeResult AzureProber::probe(const PermissionEdge& edge) {
     AzureCall call{transport_, *token.token, retry_};
     apply(get_keyvault_secret(context, edge.secret.json_key, call, result.provider_error), result);
   }
-  note_trust_edge(edge, result);
+  check_trust_edge(edge, context.tenant, result);
   return result;
 }
 
 // AKS gives a pod the identity only when one of the identity's federated
 // credentials admits the cluster's issuer and
-// system:serviceaccount:<namespace>:<name>. check_federated_credentials()
-// reads them, but it needs the identity's Resource Manager id.
-void AzureProber::note_trust_edge(const PermissionEdge& edge, EdgeResult& result) const {
+// system:serviceaccount:<namespace>:<name>. The credentials are listed under
+// the identity's Resource Manager id, which only the config file
+// (azure.identities) can give; the list is read as the identity itself.
+void AzureProber::check_trust_edge(const PermissionEdge& edge, const std::string& tenant,
+                                   EdgeResult& result) {
   const RuntimeIdentity& identity = edge.identity;
   if (identity.mechanism != IdentityMechanism::kAzureWorkloadIdentity) return;
   if (result.verdict == Verdict::kIdentityUnavailable || result.verdict == Verdict::kInconclusive) return;
-  // NOTE: the trust edge is never checked yet. Neither the manifests nor the
-  // config file give the managed identity's Resource Manager id, under which
-  // its federated credentials are listed (a client ID alone does not find it).
-  result.message += ". The trust edge was not checked: the managed identity's Azure resource id, under which "
-                    "its federated credentials for ServiceAccount " + identity.kubernetes_namespace + "/" +
-                    identity.service_account + " are listed, is not known";
+  std::string service_account = identity.kubernetes_namespace + "/" + identity.service_account;
+  const config::AzureIdentity* known = nullptr;
+  if (config_ != nullptr)
+    for (const config::AzureIdentity& entry : config_->azure.identities)
+      if (entry.client_id == identity.principal) known = &entry;
+  std::string issuer = identity.oidc_issuer;
+  if (issuer.empty() && config_ != nullptr) issuer = config_->kubernetes.oidc_issuer;
+  if (known == nullptr || issuer.empty()) {
+    result.message += ". The trust edge was not checked: " +
+                      std::string(known == nullptr
+                                      ? "azure.identities in the config file names no resource id "
+                                        "for client " + identity.principal
+                                      : "kubernetes.cluster.oidc_issuer is not set") +
+                      ", so the federated credential for ServiceAccount " + service_account +
+                      " could not be read";
+    return;
+  }
+  auth::AzureToken token = broker_->token(tenant, identity.principal, auth::AzureResource::kManagement);
+  if (token.failure || !token.token) {
+    result.message += ". The trust edge was not checked: no Resource Manager token for client " +
+                      identity.principal;
+    return;
+  }
+  AzureCall call{transport_, *token.token, retry_};
+  std::string subject = "system:serviceaccount:" + identity.kubernetes_namespace + ":" +
+                        identity.service_account;
+  FederatedCredentialCheck check =
+      check_federated_credentials(*cloud_, known->resource_id, issuer, subject, call);
+  if (check.outcome == FederatedCredentialCheck::Outcome::kNotAdmitted) {
+    std::string probe = std::string(to_string(result.verdict));
+    result.verdict = Verdict::kDenied;
+    result.layer = Layer::kTrustPolicy;
+    result.message = check.note + " (probe as the CI: " + probe + ")";
+    result.fix = check.fix;
+  } else if (check.outcome == FederatedCredentialCheck::Outcome::kNotChecked) {
+    result.message += ". The trust edge was not checked: " + check.note;
+  }
 }
 
 }  // namespace sp::probe

@@ -29,7 +29,7 @@ class AzureProber {
 
  private:
   std::string tenant_for(const RuntimeIdentity& identity, const auth::KeyVaultSecret& secret);
-  void note_trust_edge(const PermissionEdge& edge, EdgeResult& result) const;
+  void check_trust_edge(const PermissionEdge& edge, const std::string& tenant, EdgeResult& result);
 
   http::HttpTransport& transport_;
   const config::Config* config_;

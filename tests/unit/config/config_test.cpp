@@ -198,10 +198,16 @@ TEST_CASE("Gcp mistakes are diagnosed with suggestions", "[config]") {
   CHECK(config.kubernetes.external_secrets_controller_gcp_service_account.empty());
 }
 
-TEST_CASE("Azure section loads tenant and cloud", "[config]") {
+TEST_CASE("Azure section loads tenant, cloud and identities", "[config]") {
   std::vector<Diagnostic> diagnostics;
   auto config = load_config(kFixtures, "azure.yml", diagnostics);
-  CHECK(diagnostics.empty());
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].location.line == 10);
+  CHECK(diagnostics[0].message.starts_with(
+      "invalid value \"/subscriptions/x/notAnIdentity\" for \"azure.identities[1].resource_id\""));
+  REQUIRE(config.azure.identities.size() == 1);
+  CHECK(config.azure.identities[0].client_id == "11111111-2222-3333-4444-555555555555");
+  CHECK(config.azure.identities[0].resource_id.ends_with("/userAssignedIdentities/billing-runtime"));
   CHECK(config.azure.tenant_id == "72f988bf-86f1-41af-91ab-2d7cd011db47");
   CHECK(config.azure.audience == "api://AzureADTokenExchange/preflight");
   CHECK(config.azure.cloud == "AzureUSGovernmentCloud");
