@@ -324,6 +324,13 @@ class CloudRunResolver {
     }
 
     name.version = named.version;
+    if (!is_version(named.version)) {
+      context_.error(document_, named.node,
+                     "invalid secret version \"" + named.version + "\" in " + display_ +
+                         ": expected latest, a version number or a version alias");
+      target.id = named.name;
+      return "secret version \"" + named.version + "\" is invalid";
+    }
     if (!is_version_number_or_latest(named.version))
       edge.assumptions.push_back("secret version \"" + named.version +
                                  "\" is taken as a version alias");

@@ -9,6 +9,10 @@ const std::regex kSecretNamePattern(
     "^projects/([^/]+)/(?:locations/([^/]+)/)?secrets/([^/]+)(?:/versions/([^/]+))?$");
 const std::regex kSecretIdPattern("^[A-Za-z0-9_-]{1,255}$");
 const std::regex kVersionPattern("^(latest|[1-9][0-9]*)$");
+// Secret Manager version aliases: a letter, then up to 62 letters, digits,
+// '-' or '_'. Anything else would change the request path (a '/', '?' or
+// '#' in a version names another resource).
+const std::regex kVersionAliasPattern("^[A-Za-z][A-Za-z0-9_-]{0,62}$");
 const std::regex kEmailPattern(R"(^[^@\s]+@[^@\s]+\.[^@\s]+$)");
 const std::regex kDigitsPattern("^[0-9]+$");
 
@@ -30,6 +34,10 @@ bool is_secret_id(const std::string& text) { return std::regex_match(text, kSecr
 
 bool is_version_number_or_latest(const std::string& text) {
   return std::regex_match(text, kVersionPattern);
+}
+
+bool is_version(const std::string& text) {
+  return std::regex_match(text, kVersionPattern) || std::regex_match(text, kVersionAliasPattern);
 }
 
 bool is_service_account_email(const std::string& text) {

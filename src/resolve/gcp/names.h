@@ -36,6 +36,10 @@ bool is_secret_id(const std::string& text);
 /// Version aliases are also valid but cannot be checked offline.
 bool is_version_number_or_latest(const std::string& text);
 
+/// True for a version the platform may request: `latest`, a version number
+/// or a version alias.
+bool is_version(const std::string& text);
+
 /// True for something shaped like a service account email (name@domain).
 bool is_service_account_email(const std::string& text);
 

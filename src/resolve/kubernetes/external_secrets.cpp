@@ -376,6 +376,14 @@ class ExternalSecretResolver {
                            "\" for a gcpsm store: expected a secret ID (letters, digits, - and _)");
         return;
       }
+      if (!gcp::is_version(version)) {
+        YAML::Node version_node = child(read.ref, "version");
+        context_.error(document_, version_node.IsDefined() ? version_node : read.value,
+                       "invalid remoteRef version \"" + version +
+                           "\" for a gcpsm store: expected latest, a version number or a "
+                           "version alias");
+        return;
+      }
       gcp::SecretName name{access.gcp_project, access.gcp_location, key, version};
       edge.secret = gcp::make_secret_target(name);
       // GetSecret takes the secret's name, without a version.

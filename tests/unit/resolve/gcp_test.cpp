@@ -608,3 +608,26 @@ TEST_CASE("gcpsm unresolved cases name the fix", "[resolve]") {
   CHECK(placeholder.edges[1].unresolved_reason.starts_with(
       "dataFrom.find on a gcpsm store lists secrets"));
 }
+
+TEST_CASE("Cloud Run invalid secret versions are errors", "[resolve]") {
+  for (const std::string version : {"##[error]", "1:access?", "../../other/versions/1"}) {
+    INFO("version " << version);
+    std::string text = kInvoices;
+    std::string from = "key: \"4\"";
+    text.replace(text.find(from), from.size(), "key: \"" + version + "\"");
+    auto result = sp::test::resolve_files({{"run/invoices.yaml", text}}, gcp_config());
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].location.line == 21);
+    CHECK(result.diagnostics[0].message ==
+          "invalid secret version \"" + version +
+              "\" in Cloud Run service invoices: expected latest, a version number or a version "
+              "alias");
+    REQUIRE(result.edges.size() == 4);
+    CHECK(result.edges[0].unresolved_reason == "secret version \"" + version + "\" is invalid");
+  }
+  std::string alias = kInvoices;
+  alias.replace(alias.find("key: \"4\""), 8, "key: prod-2026");
+  auto result = sp::test::resolve_files({{"run/invoices.yaml", alias}}, gcp_config());
+  CHECK(result.diagnostics.empty());
+  CHECK(result.edges[0].secret.id == "projects/shop-prod/secrets/invoices-db/versions/prod-2026");
+}
