@@ -1,5 +1,8 @@
 #include "probe/azure_prober.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace sp::probe {
 namespace {
 
@@ -10,6 +13,15 @@ void apply(const Classification& outcome, EdgeResult& result) {
   result.layer = outcome.layer;
   result.message = outcome.message;
   result.fix = outcome.fix;
+}
+
+// Client IDs are GUIDs, which Entra compares without regard to case.
+bool equal_ignoring_case(const std::string& a, const std::string& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace
@@ -101,7 +113,7 @@ void AzureProber::check_trust_edge(const PermissionEdge& edge, const std::string
   const config::AzureIdentity* known = nullptr;
   if (config_ != nullptr)
     for (const config::AzureIdentity& entry : config_->azure.identities)
-      if (entry.client_id == identity.principal) known = &entry;
+      if (equal_ignoring_case(entry.client_id, identity.principal)) known = &entry;
   std::string issuer = identity.oidc_issuer;
   if (issuer.empty() && config_ != nullptr) issuer = config_->kubernetes.oidc_issuer;
   if (known == nullptr || issuer.empty()) {
