@@ -103,7 +103,7 @@ EdgeResult AzureProber::probe(const PermissionEdge& edge) {
 // credentials admits the cluster's issuer and
 // system:serviceaccount:<namespace>:<name>. The credentials are listed under
 // the identity's Resource Manager id, which only the config file
-// (azure.identities) can give; the list is read as the identity itself.
+// (azure.identities) gives. The list is read as the identity itself.
 void AzureProber::check_trust_edge(const PermissionEdge& edge, const std::string& tenant,
                                    EdgeResult& result) {
   const RuntimeIdentity& identity = edge.identity;
