@@ -34,6 +34,12 @@ CASES_DIR = os.path.join(REPO_ROOT, "tests", "cases")
 EMULATOR = os.path.join(REPO_ROOT, "tests", "emulator", "serve.py")
 PYTHON = "/usr/bin/python3"
 CANARY_PATTERN = re.compile(r"CANARY-[A-Za-z0-9_.-]+")
+# Tokens the emulator issues at run time, which no case file can list: Google
+# access tokens (`ya29.` + 64 URL-safe characters from gcp_api.py) and JWTs,
+# which are the GitHub OIDC token and Azure's access tokens. A JWT's header
+# and payload are base64url JSON objects, so both parts start with `eyJ`.
+ISSUED_TOKEN_PATTERN = re.compile(r"ya29\.[A-Za-z0-9_.-]{20,}"
+                                  r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 # Values shorter than this are not scanned for, because they would match by
 # chance; every case value must contain a CANARY- marker anyway.
 MIN_SCANNED_LENGTH = 8
@@ -177,7 +183,7 @@ def check_values_are_canaries(all_values):
 
 
 def scan_for_secret_values(secret_values, outputs, github_tokens=()):
-    """Raise CaseFailure naming the first output that contains a secret value or GitHub token."""
+    """Raise CaseFailure naming the first output that contains a secret value or a token."""
     for label, text in outputs:
         for value in sorted(secret_values, key=len, reverse=True):
             if value in text:
@@ -191,6 +197,9 @@ def scan_for_secret_values(secret_values, outputs, github_tokens=()):
         for token in sorted(github_tokens):
             if token in unmasked:
                 raise CaseFailure(f"GitHub token {token[:4]}... from cloud/github.json leaked into {label}")
+        issued = ISSUED_TOKEN_PATTERN.search(unmasked)
+        if issued:
+            raise CaseFailure(f"emulator-issued token {issued.group(0)[:8]}... leaked into {label}")
 
 
 def github_api_requests(request_log_path):
