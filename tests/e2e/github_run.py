@@ -193,10 +193,25 @@ def check_summary_size(expect, summary_path):
 
 
 def check_sarif(expect, outputs_dir):
-    """Validate the SARIF file against the 2.1.0 schema and GitHub's limits."""
-    name = expect.get("sarif")
-    if not name:
+    """Validate the SARIF file against the 2.1.0 schema and GitHub's limits.
+
+    `sarif` is the file name, or an object with the name in `file` and text
+    rules (`contains`, `excludes`, `counts`) that the file's text must meet.
+    """
+    rule = expect.get("sarif")
+    if not rule:
         return []
+    text_rule = {}
+    if isinstance(rule, dict):
+        unknown = set(rule) - TEXT_RULE_KEYS - {"file"}
+        if unknown:
+            raise GitHubRunError(f"expect.sarif: unknown key(s) {sorted(unknown)}")
+        name = rule.get("file")
+        if not name:
+            raise GitHubRunError("expect.sarif: missing `file`")
+        text_rule = {key: value for key, value in rule.items() if key != "file"}
+    else:
+        name = rule
     path = os.path.join(outputs_dir, name)
     if not os.path.exists(path):
         return [f"no SARIF file written to {path}"]
@@ -206,7 +221,11 @@ def check_sarif(expect, outputs_dir):
     except ValueError as error:
         return [f"SARIF file {name} is not valid JSON: {error}"]
     import validate_sarif  # Needs python3-jsonschema, so only imported here.
-    return [f"SARIF file {name}: {problem}" for problem in validate_sarif.sarif_problems(log)]
+    differences = [f"SARIF file {name}: {problem}" for problem in validate_sarif.sarif_problems(log)]
+    if text_rule:
+        with open(path, encoding="utf-8") as f:
+            differences.extend(check_text(f"SARIF file {name}", f.read(), text_rule))
+    return differences
 
 
 def check_requests(expect, entries):
