@@ -1,5 +1,9 @@
 #include "auth/azure_endpoints.h"
 
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
 #include <cstdlib>
 
 #include "util/url.h"
@@ -40,7 +44,7 @@ std::optional<AzureCloud> azure_cloud(std::string_view name) {
   if (key == "azurepubliccloud" || key.empty())
     return AzureCloud{"AzurePublicCloud", "https://login.microsoftonline.com/", "vault.azure.net",
                       "https://management.azure.com/"};
-  if (key == "azureusgovernment")
+  if (key == "azureusgovernment" || key == "azureusgovernmentcloud")
     return AzureCloud{"AzureUSGovernment", "https://login.microsoftonline.us/", "vault.usgovcloudapi.net",
                       "https://management.usgovcloudapi.net/"};
   if (key == "azurechinacloud")
@@ -88,6 +92,20 @@ std::optional<KeyVaultSecret> parse_keyvault_secret_id(const std::string& id, co
   if (slash != std::string_view::npos) secret.version = std::string(path.substr(slash + 1));
   if (secret.version.empty()) secret.version = version_id;
   if (secret.vault.empty() || secret.name.empty() || secret.version.find('/') != std::string::npos)
+    return std::nullopt;
+  // The identity's token goes to this host, so it must be a Key Vault host of
+  // a known cloud with a query-free path, whatever the manifest wrote.
+  static const std::regex kVaultHost(
+      "^[a-z][a-z0-9-]{1,22}[a-z0-9]\\.(vault\\.azure\\.net|vault\\.usgovcloudapi\\.net|"
+      "vault\\.azure\\.cn)$");
+  static const std::regex kName("^[0-9A-Za-z-]{1,127}$");
+  static const std::regex kVersion("^([0-9a-fA-F]{32})?$");
+  std::string host = parts.host;
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (parts.scheme != "https" || parts.port != 0 || !parts.query.empty() ||
+      !std::regex_match(host, kVaultHost) || !std::regex_match(secret.name, kName) ||
+      !std::regex_match(secret.version, kVersion))
     return std::nullopt;
   return secret;
 }

@@ -34,6 +34,29 @@ bool is_object_name(const std::string& text) {
   return std::regex_match(text, pattern);
 }
 
+bool is_vault_name(const std::string& text) {
+  // Key Vault names: 3 to 24 letters, digits and hyphens, starting with a
+  // letter. Anything else could change the host a token is sent to.
+  static const std::regex pattern("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$");
+  return std::regex_match(text, pattern);
+}
+
+bool is_secret_version(const std::string& text) {
+  // Key Vault secret versions are 32 hexadecimal digits.
+  static const std::regex pattern("^[0-9a-fA-F]{32}$");
+  return std::regex_match(text, pattern);
+}
+
+bool is_vault_host(const std::string& host) {
+  for (const char* suffix : {".vault.azure.net", ".vault.usgovcloudapi.net", ".vault.azure.cn"}) {
+    std::string tail = suffix;
+    if (host.size() > tail.size() && host.ends_with(tail) &&
+        is_vault_name(host.substr(0, host.size() - tail.size())))
+      return true;
+  }
+  return false;
+}
+
 std::optional<std::string> vault_host(const std::string& url) {
   const std::string scheme = "https://";
   if (!url.starts_with(scheme)) return std::nullopt;
@@ -43,6 +66,8 @@ std::optional<std::string> vault_host(const std::string& url) {
   if (slash != std::string::npos && rest.substr(slash) != "/") return std::nullopt;
   static const std::regex host_pattern("^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$");
   if (!std::regex_match(host, host_pattern)) return std::nullopt;
+  // Only a Key Vault host of a known cloud may receive the identity's token.
+  if (!is_vault_host(lower(host))) return std::nullopt;
   return lower(host);
 }
 

@@ -36,6 +36,15 @@ bool is_object_name(const std::string& text);
 /// or nullopt when `url` is not an https URL with a host and at most a `/` path.
 std::optional<std::string> vault_host(const std::string& url);
 
+/// True for a Key Vault name: 3 to 24 letters, digits and hyphens.
+bool is_vault_name(const std::string& text);
+
+/// True for a Key Vault secret version: 32 hexadecimal digits.
+bool is_secret_version(const std::string& text);
+
+/// True for <vault>.vault.azure.net and the Government and China suffixes.
+bool is_vault_host(const std::string& host);
+
 /// Returns the secret target the Get Secret call names:
 /// `https://<host>/secrets/<name>`, plus `/<version>` when pinned.
 SecretTarget make_secret_target(const std::string& host, const std::string& name,

@@ -162,7 +162,16 @@ class AzureClassParser {
     }
     vault_host_ = vault_name_ + "." + suffix;
     std::string placeholder = find_placeholder(vault_name_);
-    if (!placeholder.empty()) vault_problem_ = placeholder_reason("keyvaultName", vault_name_, placeholder);
+    if (!placeholder.empty()) {
+      vault_problem_ = placeholder_reason("keyvaultName", vault_name_, placeholder);
+    } else if (!azure::is_vault_name(vault_name_)) {
+      // A name with '.', ':', '/', '?' or '#' would send the identity's token
+      // to another host or read another secret.
+      context_.error(document_, vault,
+                     "invalid keyvaultName \"" + vault_name_ + "\" in " + object_.display() +
+                         ": Key Vault names have 3 to 24 letters, digits and hyphens");
+      return false;
+    }
     return true;
   }
 
@@ -215,6 +224,12 @@ class AzureClassParser {
       context_.error(entry_document, name_node,
                      "invalid objectName \"" + name + "\" in " + object_.display() +
                          ": Key Vault names have 1 to 127 letters, digits and hyphens");
+      return;
+    }
+    if (read.unresolved_reason.empty() && !version.empty() && !azure::is_secret_version(version)) {
+      context_.error(entry_document, child(entry, "objectVersion"),
+                     "invalid objectVersion \"" + version + "\" in " + object_.display() +
+                         ": Key Vault versions are 32 hexadecimal digits");
       return;
     }
     reads.push_back(std::move(read));

@@ -450,6 +450,12 @@ class ExternalSecretResolver {
                          "Key Vault name has 1 to 127 letters, digits and hyphens");
       return;
     }
+    if (placeholder.empty() && !version.empty() && !azure::is_secret_version(version)) {
+      context_.error(document_, child(read.ref, "version"),
+                     "invalid remoteRef version \"" + version +
+                         "\" for an azurekv store: Key Vault versions are 32 hexadecimal digits");
+      return;
+    }
     context_.edges.push_back(std::move(edge));
   }
 

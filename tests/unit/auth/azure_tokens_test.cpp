@@ -95,23 +95,39 @@ TEST_CASE("keyvault secret id parsing") {
   REQUIRE(versioned);
   CHECK(versioned->version == "4387e9f3d6e14c459867679a90fd0f79");
 
-  auto from_field = sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/secrets/db/", "abc");
+  auto from_field = sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/secrets/db/",
+                                                       "4387e9f3d6e14c459867679a90fd0f79");
   REQUIRE(from_field);
   CHECK(from_field->name == "db");
-  CHECK(from_field->version == "abc");
+  CHECK(from_field->version == "4387e9f3d6e14c459867679a90fd0f79");
 
   CHECK_FALSE(sp::auth::parse_keyvault_secret_id("db-password"));
+  // A token may go only to a Key Vault host, and only for a plain name and version.
+  for (const char* hostile : {"https://127.0.0.1:8443/secrets/db",
+                              "https://kv.attacker.example/secrets/db",
+                              "https://shop-kv.vault.azure.net.attacker.example/secrets/db",
+                              "http://shop-kv.vault.azure.net/secrets/db",
+                              "https://shop-kv.vault.azure.net/secrets/db?x=1",
+                              "https://shop-kv.vault.azure.net/secrets/db/..",
+                              "https://shop-kv.vault.azure.net/secrets/db/abc"}) {
+    INFO(hostile);
+    CHECK_FALSE(sp::auth::parse_keyvault_secret_id(hostile));
+  }
+  CHECK(sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.usgovcloudapi.net/secrets/db"));
   CHECK_FALSE(sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/keys/db"));
   CHECK_FALSE(sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/secrets/"));
 }
 
 TEST_CASE("keyvault url template substitutes vault") {
-  auto secret = *sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/secrets/db/abc");
+  auto parsed = sp::auth::parse_keyvault_secret_id("https://shop-kv.vault.azure.net/secrets/db/4387e9f3d6e14c459867679a90fd0f79");
+  REQUIRE(parsed);
+  auto secret = *parsed;
   unsetenv("SECRET_PREFLIGHT_KEYVAULT_URL_TEMPLATE");
-  CHECK(sp::auth::keyvault_secret_url(secret) == "https://shop-kv.vault.azure.net/secrets/db/abc?api-version=7.4");
+  CHECK(sp::auth::keyvault_secret_url(secret) ==
+        "https://shop-kv.vault.azure.net/secrets/db/4387e9f3d6e14c459867679a90fd0f79?api-version=7.4");
   setenv("SECRET_PREFLIGHT_KEYVAULT_URL_TEMPLATE", "https://127.0.0.1:8443/_azure/keyvault/{vault}/", 1);
   CHECK(sp::auth::keyvault_secret_url(secret) ==
-        "https://127.0.0.1:8443/_azure/keyvault/shop-kv/secrets/db/abc?api-version=7.4");
+        "https://127.0.0.1:8443/_azure/keyvault/shop-kv/secrets/db/4387e9f3d6e14c459867679a90fd0f79?api-version=7.4");
   secret.version.clear();
   CHECK(sp::auth::keyvault_secret_url(secret) ==
         "https://127.0.0.1:8443/_azure/keyvault/shop-kv/secrets/db?api-version=7.4");

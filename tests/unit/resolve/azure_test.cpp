@@ -480,3 +480,25 @@ TEST_CASE("azurekv find is an unresolved list edge", "[resolve]") {
   CHECK(find.secret.id == "https://billing-prod-kv.vault.azure.net/secrets");
   CHECK(find.unresolved_reason.find("dataFrom.find on an azurekv store") == 0);
 }
+
+TEST_CASE("Azure names that redirect the probe are errors", "[resolve]") {
+  // Each would send the identity's token elsewhere or read another secret.
+  for (const std::string vault : {"127.0.0.1:8443/secrets/orders-db?",
+                                  "shop-kv.vault.azure.net/secrets/orders-db#", "kv", "a.b"}) {
+    INFO("keyvaultName " << vault);
+    auto result = resolve_csi(replace(kCsiFiles, "\"billing-prod-kv\"", "\"" + vault + "\""));
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].message.starts_with("invalid keyvaultName \"" + vault + "\""));
+    CHECK(result.edges.empty());
+  }
+  for (const std::string version : {"..", ".", "4387e9f3d6e14c459867679a90fd0f79?x=1"}) {
+    INFO("objectVersion " << version);
+    auto result = resolve_csi(replace(kCsiFiles, "objectVersion: 4387e9f3d6e14c459867679a90fd0f79",
+                                      "objectVersion: \"" + version + "\""));
+    std::vector<sp::Diagnostic> errors;
+    for (const auto& diagnostic : result.diagnostics)
+      if (diagnostic.severity == sp::Diagnostic::Severity::kError) errors.push_back(diagnostic);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].message.starts_with("invalid objectVersion \"" + version + "\""));
+  }
+}
