@@ -1,5 +1,7 @@
 #include "auth/endpoints.h"
 
+#include <regex>
+
 #include <cstdlib>
 #include <cstring>
 #include <strings.h>
@@ -43,6 +45,12 @@ std::string signing_name(Service service) {
     case Service::kKms: return "kms";
   }
   return "";
+}
+
+bool is_aws_region(const std::string& region) {
+  // us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1, ...
+  static const std::regex kRegion("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
+  return std::regex_match(region, kRegion);
 }
 
 std::string endpoint_url(Service service, const std::string& region) {

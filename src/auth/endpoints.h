@@ -22,6 +22,10 @@ std::string signing_name(Service service);
 /// IAM is global: https://iam.amazonaws.com.
 std::string endpoint_url(Service service, const std::string& region);
 
+/// True for an AWS region name such as us-east-1 or us-gov-west-1; only such
+/// a name may become part of an endpoint host.
+bool is_aws_region(const std::string& region);
+
 /// Returns the region to sign for `service`: IAM always signs us-east-1.
 std::string signing_region(Service service, const std::string& region);
 

@@ -109,6 +109,18 @@ EdgeResult Run::dispatch(const PermissionEdge& edge) {
 EdgeResult Run::probe(const PermissionEdge& edge) {
   EdgeResult result;
   result.edge = edge;
+  // The region becomes part of the endpoint's host name, and signed requests
+  // carry the session token, so a region that is not an AWS region name
+  // (from a manifest such as a CSI class's region parameter) is never used.
+  std::string region = secret_region(edge);
+  if (!auth::is_aws_region(region)) {
+    result.verdict = Verdict::kUnresolved;
+    result.message = "region \"" + region + "\" is not an AWS region name, so " + edge.secret.id +
+                     " was not probed";
+    result.fix = "Set the region to an AWS region such as us-east-1 in the manifest or in "
+                 "aws.region of the config file.";
+    return result;
+  }
   // The CI follows the platform's role chain unless an aws.roles entry names
   // the runtime role itself. Then the CI becomes that role directly, and the
   // trust-edge check covers the chain's hops.
