@@ -174,6 +174,8 @@ FederatedCredentialCheck match_federated_credentials(const std::string& body, co
   return check;
 }
 
+constexpr int kMaxCredentialPages = 20;
+
 FederatedCredentialCheck check_federated_credentials(const auth::AzureCloud& cloud,
                                                      const std::string& identity_resource_id,
                                                      const std::string& issuer, const std::string& subject,
@@ -185,18 +187,44 @@ FederatedCredentialCheck check_federated_credentials(const auth::AzureCloud& clo
   request.method = "GET";
   request.url = auth::management_base_url(cloud) + path + "/federatedIdentityCredentials?api-version=" +
                 kManagedIdentityApiVersion;
-  auth::RetryOutcome outcome = send(call, request, "listing federated identity credentials", identity_resource_id);
-  if (outcome.attempts == 0 || outcome.last.error) {
-    FederatedCredentialCheck check;
-    std::string cause = "the run deadline had passed";
-    if (outcome.last.error) {
-      const ProviderError& error = *outcome.last.error;
-      cause = error.code.empty() ? "HTTP " + std::to_string(error.http_status) : error.code;
+  // Resource Manager pages long lists through nextLink. Every page is read
+  // before a credential is called missing; a nextLink to another host is not
+  // followed, because the request carries the identity's token.
+  const std::string base = auth::management_base_url(cloud);
+  FederatedCredentialCheck check;
+  for (int page = 0; page < kMaxCredentialPages; ++page) {
+    auth::RetryOutcome outcome =
+        send(call, request, "listing federated identity credentials", identity_resource_id);
+    if (outcome.attempts == 0 || outcome.last.error) {
+      FederatedCredentialCheck failed;
+      std::string cause = "the run deadline had passed";
+      if (outcome.last.error) {
+        const ProviderError& error = *outcome.last.error;
+        cause = error.code.empty() ? "HTTP " + std::to_string(error.http_status) : error.code;
+      }
+      failed.note = "the federated identity credentials of " + identity_resource_id +
+                    " could not be read (" + cause + ")";
+      return failed;
     }
-    check.note = "the federated identity credentials of " + identity_resource_id + " could not be read (" + cause + ")";
-    return check;
+    check = match_federated_credentials(outcome.last.response.body, identity_resource_id, issuer,
+                                        subject);
+    if (check.outcome != FederatedCredentialCheck::Outcome::kNotAdmitted) return check;
+    rapidjson::Document list;
+    list.Parse(outcome.last.response.body.c_str());
+    std::string next = list.IsObject() ? json::string_member(list, "nextLink") : "";
+    if (next.empty()) return check;
+    if (!next.starts_with(base)) {
+      FederatedCredentialCheck unchecked;
+      unchecked.note = "the federated identity credentials of " + identity_resource_id +
+                       " continue on another host, which was not read";
+      return unchecked;
+    }
+    request.url = next;
   }
-  return match_federated_credentials(outcome.last.response.body, identity_resource_id, issuer, subject);
+  FederatedCredentialCheck unchecked;
+  unchecked.note = "the federated identity credentials of " + identity_resource_id + " fill more than " +
+                   std::to_string(kMaxCredentialPages) + " pages, which were not all read";
+  return unchecked;
 }
 
 }  // namespace sp::probe

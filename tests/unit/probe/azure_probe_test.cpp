@@ -429,3 +429,46 @@ TEST_CASE("federated credential list request") {
         "https://127.0.0.1:9/_azure/management/subscriptions/s1/x/federatedIdentityCredentials?api-version=2023-01-31");
   CHECK(sp::testing::header_of(requests[0], "Authorization") == "Bearer arm-token-456");
 }
+
+// One federatedIdentityCredentials entry in Resource Manager's list shape.
+std::string credential_entry(const std::string& issuer, const std::string& subject) {
+  return R"({"name":"c","properties":{"issuer":")" + issuer + R"(","subject":")" + subject +
+         R"(","audiences":["api://AzureADTokenExchange"]}})";
+}
+
+TEST_CASE("federated credential list follows nextLink") {
+  AzureEnv env;
+  const std::string base = "https://127.0.0.1:9/_azure/management/subscriptions/s1/x/"
+                           "federatedIdentityCredentials?api-version=2023-01-31";
+  const std::string issuer = "https://issuer";
+  const std::string subject = "system:serviceaccount:a:b";
+  FakeTransport transport([&](const sp::http::Request& request) {
+    if (request.url == base)
+      return respond(200, "{\"value\":[" + credential_entry(issuer, "system:serviceaccount:a:other") +
+                              "],\"nextLink\":\"" + base + "&$skiptoken=2\"}");
+    return respond(200, "{\"value\":[" + credential_entry(issuer, subject) + "]}");
+  });
+  sp::SensitiveString token("arm-token-456");
+  std::vector<double> waits;
+  sp::probe::AzureCall call{transport, token, recording(waits)};
+  auto check = sp::probe::check_federated_credentials(*sp::auth::azure_cloud("AzurePublicCloud"),
+                                                      "/subscriptions/s1/x", issuer, subject, call);
+  CHECK(check.outcome == sp::probe::FederatedCredentialCheck::Outcome::kAdmitted);
+  REQUIRE(transport.requests().size() == 2);
+  CHECK(transport.requests()[1].url == base + "&$skiptoken=2");
+}
+
+TEST_CASE("federated credential nextLink to another host is not followed") {
+  AzureEnv env;
+  FakeTransport transport([](const sp::http::Request&) {
+    return respond(200, R"({"value":[],"nextLink":"https://attacker.example/next"})");
+  });
+  sp::SensitiveString token("arm-token-456");
+  std::vector<double> waits;
+  sp::probe::AzureCall call{transport, token, recording(waits)};
+  auto check = sp::probe::check_federated_credentials(*sp::auth::azure_cloud("AzurePublicCloud"),
+                                                      "/subscriptions/s1/x", "https://issuer",
+                                                      "system:serviceaccount:a:b", call);
+  CHECK(check.outcome == sp::probe::FederatedCredentialCheck::Outcome::kNotChecked);
+  CHECK(transport.requests().size() == 1);
+}
