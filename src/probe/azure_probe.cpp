@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "auth/bearer.h"
 #include "auth/azure_endpoints.h"
 #include "auth/azure_response.h"
 #include "probe/secret_probe.h"
@@ -17,18 +18,8 @@ constexpr const char* kManagedIdentityApiVersion = "2023-01-31";
 
 auth::RetryOutcome send(const AzureCall& call, http::Request& request, const std::string& operation,
                         const std::string& target) {
-  request.headers.emplace_back("Authorization", "Bearer " + call.token.reveal());
-  request.headers.emplace_back("Accept", "application/json");
-  auth::RetryOutcome outcome = auth::run_with_retries(call.retry, operation, target, [&] {
-    request.timeout = auth::time_left(call.retry, std::chrono::milliseconds(30'000));
-    auth::Attempt attempt;
-    attempt.response = call.transport.perform(request);
-    if (!attempt.response.ok()) attempt.error = auth::parse_keyvault_error(attempt.response);
-    return attempt;
-  });
-  for (auto& [name, value] : request.headers)
-    if (name == "Authorization") wipe(value);
-  return outcome;
+  return auth::send_with_bearer(call.transport, call.token, call.retry, request, operation, target,
+                                auth::parse_keyvault_error);
 }
 
 std::string subject(const AzureFixContext& context) {

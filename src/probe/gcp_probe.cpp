@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include "auth/bearer.h"
 #include "auth/gcp_endpoints.h"
 #include "auth/gcp_response.h"
 #include "probe/secret_probe.h"
@@ -19,18 +20,8 @@ constexpr const char* kWorkloadIdentityUser = "roles/iam.workloadIdentityUser";
 
 auth::RetryOutcome send(const GoogleCall& call, http::Request& request, const std::string& operation,
                         const std::string& target) {
-  request.headers.emplace_back("Authorization", "Bearer " + call.token.reveal());
-  request.headers.emplace_back("Accept", "application/json");
-  auth::RetryOutcome outcome = auth::run_with_retries(call.retry, operation, target, [&] {
-    request.timeout = auth::time_left(call.retry, std::chrono::milliseconds(30'000));
-    auth::Attempt attempt;
-    attempt.response = call.transport.perform(request);
-    if (!attempt.response.ok()) attempt.error = auth::parse_google_error(attempt.response);
-    return attempt;
-  });
-  for (auto& [name, value] : request.headers)
-    if (name == "Authorization") wipe(value);
-  return outcome;
+  return auth::send_with_bearer(call.transport, call.token, call.retry, request, operation, target,
+                                auth::parse_google_error);
 }
 
 // CRC32C (Castagnoli, reflected polynomial 0x82F63B78), which Secret
