@@ -48,12 +48,7 @@ Classification check_value(const AzureFixContext& context, const std::string& js
   if (check == KeyCheck::kPresent) return ok(context, "returned the value with key \"" + json_key + "\"");
   Classification result;
   result.verdict = Verdict::kKeyMissing;
-  if (check == KeyCheck::kNotJson)
-    result.message = subject(context) + " returned a value that is not JSON, so it has no key \"" + json_key + "\"";
-  else if (check == KeyCheck::kNotObject)
-    result.message = subject(context) + " returned JSON that is not an object, so it has no key \"" + json_key + "\"";
-  else
-    result.message = subject(context) + " returned JSON without the top-level key \"" + json_key + "\"";
+  result.message = key_missing_message(subject(context), "value", check, json_key);
   result.fix = "Fix the key name \"" + json_key + "\" in the reference, or set a version of secret " +
                context.secret.name + " in vault " + context.secret.vault + " that has it as a top-level JSON key.";
   return result;

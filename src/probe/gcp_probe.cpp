@@ -63,12 +63,7 @@ Classification check_payload(const GoogleFixContext& context, const std::string&
   if (check == KeyCheck::kPresent) return ok(context, "returned the payload with key \"" + json_key + "\"");
   Classification result;
   result.verdict = Verdict::kKeyMissing;
-  if (check == KeyCheck::kNotJson)
-    result.message = subject(context) + " returned a payload that is not JSON, so it has no key \"" + json_key + "\"";
-  else if (check == KeyCheck::kNotObject)
-    result.message = subject(context) + " returned JSON that is not an object, so it has no key \"" + json_key + "\"";
-  else
-    result.message = subject(context) + " returned JSON without the top-level key \"" + json_key + "\"";
+  result.message = key_missing_message(subject(context), "payload", check, json_key);
   result.fix = "Fix the key name \"" + json_key + "\" in the reference, or add a version of secret " +
                context.secret.secret + " that has it as a top-level JSON key.";
   return result;

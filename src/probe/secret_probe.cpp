@@ -41,18 +41,7 @@ Classification check_value(const PermissionEdge& edge, const ProbeCall& call, st
   Classification result;
   result.verdict = Verdict::kKeyMissing;
   std::string noun = edge.secret.service == "ssm" ? "parameter" : "secret";
-  switch (check) {
-    case KeyCheck::kNotJson:
-      result.message = subject(edge, call) + " returned a value that is not JSON, so it has no key \"" +
-                       key + "\"";
-      break;
-    case KeyCheck::kNotObject:
-      result.message = subject(edge, call) +
-                       " returned JSON that is not an object, so it has no key \"" + key + "\"";
-      break;
-    default:
-      result.message = subject(edge, call) + " returned JSON without the top-level key \"" + key + "\"";
-  }
+  result.message = key_missing_message(subject(edge, call), "value", check, key);
   result.fix = "Fix the key name \"" + key + "\" in the reference, or add it to the " + noun + " " +
                edge.secret.id + " as a top-level JSON key.";
   return result;
@@ -312,6 +301,15 @@ Classification probe_secret(const PermissionEdge& edge, const ProbeCall& call,
   result.message = "operation " + edge.operation + " on " + edge.secret.id + " is not one the probe knows";
   result.fix = "Check this permission by hand; secret-preflight cannot probe " + edge.operation + ".";
   return result;
+}
+
+std::string key_missing_message(const std::string& subject, const std::string& noun, KeyCheck check,
+                                const std::string& key) {
+  if (check == KeyCheck::kNotJson)
+    return subject + " returned a " + noun + " that is not JSON, so it has no key \"" + key + "\"";
+  if (check == KeyCheck::kNotObject)
+    return subject + " returned JSON that is not an object, so it has no key \"" + key + "\"";
+  return subject + " returned JSON without the top-level key \"" + key + "\"";
 }
 
 }  // namespace sp::probe

@@ -35,9 +35,15 @@ Classification probe_secret(const PermissionEdge& edge, const ProbeCall& call,
 
 enum class KeyCheck { kPresent, kMissing, kNotJson, kNotObject };
 
-/// Parses `value` as JSON in place, looks for the top-level `key`, registers
-/// every top-level string field with redaction, then wipes `value`. Parse errors are reported only as kNotJson, so nothing of
+/// Parses `value` as JSON in place, looks for the top-level `key`, then
+/// wipes `value`. Parse errors are reported only as kNotJson, so nothing of
 /// the value is quoted.
 KeyCheck check_json_key(std::string& value, const std::string& key);
+
+/// Returns the key-missing message for a check that did not find `key`:
+/// "<subject> returned a <noun> that is not JSON, so it has no key ...", and
+/// the like for JSON that is not an object or lacks the key.
+std::string key_missing_message(const std::string& subject, const std::string& noun, KeyCheck check,
+                                const std::string& key);
 
 }  // namespace sp::probe
