@@ -83,7 +83,7 @@ struct SummaryOptions {
   /// Maximum size of the Markdown in bytes, counting what the summary file
   /// already contains from this step.
   size_t max_bytes = kMaxStepSummaryBytes;
-  /// Why rows may be left out, as the truncation note says it.
+  /// The limit that makes rows be left out, as the truncation note words it.
   std::string limit = "GitHub does not show a step summary larger than 1 MiB";
   /// Where the reader finds every edge; empty names the report file.
   std::string full_list;

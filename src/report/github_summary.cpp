@@ -63,8 +63,8 @@ std::string edge_row(const RunReport& run, const EdgeResult& result) {
   std::string secret = edge.secret.id;
   if (!edge.secret.json_key.empty()) secret += " (JSON key " + edge.secret.json_key + ")";
   std::string principal = edge.identity.principal.empty() ? "unresolved" : edge.identity.principal;
-  // An unresolved edge's reason names what to add, which is its fix; an ok
-  // edge whose trust edge was not checked says so in the same column.
+  // An unresolved edge's reason names what to add, which is its fix. An ok
+  // edge whose trust edge was not checked carries that caveat in this column.
   std::string fix = result.fix.empty() ? edge.unresolved_reason : result.fix;
   size_t caveat = result.message.find("The trust edge was not checked");
   if (fix.empty() && result.verdict == Verdict::kOk && caveat != std::string::npos)

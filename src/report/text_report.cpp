@@ -42,8 +42,8 @@ std::string safe(std::string_view text, bool keep_tabs = false) {
   return escaped;
 }
 
-// Returns the sentence of `message` that says the trust edge was not
-// checked, or "" when there is none.
+// Returns the part of `message` that reports an unchecked trust edge, or ""
+// when there is none.
 std::string unchecked_trust_caveat(const std::string& message) {
   size_t at = message.find("The trust edge was not checked");
   if (at == std::string::npos) return "";
@@ -79,8 +79,8 @@ void write_edge(std::ostream& out, const EdgeResult& result, Outcome outcome,
   out << safe(location_text(edge.reference.location)) << "  " << paint(outcome_colour(outcome), verdict)
       << "  " << safe(edge.secret.id) << "  as " << safe(principal) << '\n';
   if (outcome == Outcome::kPass) {
-    // An ok edge whose own trust edge could not be checked says so, so that
-    // it does not read as fully verified.
+    // An ok edge whose own trust edge could not be checked prints that caveat,
+    // so that it does not read as fully verified.
     std::string caveat = unchecked_trust_caveat(result.message);
     if (!caveat.empty()) out << "    note: " << safe(caveat) << '\n';
     return;

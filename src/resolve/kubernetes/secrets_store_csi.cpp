@@ -325,7 +325,7 @@ class CsiResolver {
   }
 
   // A mounted class that is not scanned hides every secret it names, so it
-  // becomes an unresolved edge that fails open nowhere: the gate sees it.
+  // becomes an unresolved edge, which the gate and every channel report.
   void add_missing_class_edge(const PodTemplate& pod, const YAML::Node& volume,
                               const YAML::Node& class_node, const std::string& class_name) {
     const KubeObject& owner = *pod.owner;
