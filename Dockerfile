@@ -1,7 +1,9 @@
 # Two stages: the build stage runs the same scripts CI runs (scripts/install-deps
 # --build, scripts/build --no-tests); the runtime stage holds the binary and only
 # the shared libraries it loads.
-# NOTE: base images are referenced by tag, not yet pinned by digest.
+# NOTE: base images are referenced by tag, not yet pinned by digest, because no
+# registry digest of the official images could be looked up where this was
+# written. scripts/update-base-images pins them (docs/container.md).
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY CMakeLists.txt ./
