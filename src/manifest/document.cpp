@@ -1,10 +1,36 @@
 #include "manifest/document.h"
 
+#include <algorithm>
+
 namespace sp::manifest {
 
-std::string SourceFile::line_text(int line) const {
-  if (line < 1 || static_cast<size_t>(line) > lines.size()) return "";
-  return lines[static_cast<size_t>(line) - 1];
+SourceFile::SourceFile(std::string file_path, std::string text)
+    : path(std::move(file_path)), text_(std::move(text)) {
+  // A final line break ends the last line; it does not start an empty one.
+  for (size_t start = 0; start < text_.size();) {
+    line_starts_.push_back(start);
+    size_t end = text_.find('\n', start);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+std::string_view SourceFile::line_view(int line) const {
+  if (line < 1 || static_cast<size_t>(line) > line_starts_.size()) return {};
+  size_t start = line_starts_[static_cast<size_t>(line) - 1];
+  size_t end = text_.find('\n', start);
+  if (end == std::string::npos) end = text_.size();
+  std::string_view view(text_.data() + start, end - start);
+  if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+  return view;
+}
+
+SourceLocation SourceFile::location_at(size_t offset) const {
+  auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  if (after == line_starts_.begin()) return {path, 1, 1};
+  size_t line = static_cast<size_t>(after - line_starts_.begin());
+  size_t column = offset - line_starts_[line - 1] + 1;
+  return {path, static_cast<int>(line), static_cast<int>(column)};
 }
 
 SourceLocation Document::locate(const YAML::Node& node) const {

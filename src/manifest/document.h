@@ -6,20 +6,35 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.h"
 
 namespace sp::manifest {
 
-/// The text of one repository file, split into lines for diagnostics.
+/// The text of one repository file, with the offset of every line so that
+/// diagnostics can quote a line without keeping a copy of each one.
 struct SourceFile {
+  SourceFile(std::string path, std::string text);
+
   /// Path relative to the repository root, with `/` separators.
   std::string path;
-  std::vector<std::string> lines;
 
-  /// Returns line `line` (1-based), or empty when out of range.
-  std::string line_text(int line) const;
+  const std::string& text() const { return text_; }
+  size_t line_count() const { return line_starts_.size(); }
+
+  /// Returns line `line` (1-based) without its line break and any `\r`
+  /// before it, or empty when out of range.
+  std::string_view line_view(int line) const;
+  std::string line_text(int line) const { return std::string(line_view(line)); }
+  /// Returns the 1-based line and column (in bytes) of byte `offset`.
+  SourceLocation location_at(size_t offset) const;
+
+ private:
+  std::string text_;
+  /// Byte offset in `text_` at which each line starts.
+  std::vector<size_t> line_starts_;
 };
 
 enum class DocumentFormat { kKubernetes, kEcsTaskDefinition };

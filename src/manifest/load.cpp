@@ -2,14 +2,18 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <yaml-cpp/depthguard.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <set>
-#include <sstream>
+#include <optional>
+#include <string_view>
 
-#include "util/text.h"
+#include "manifest/encoding.h"
+#include "manifest/node_checks.h"
+#include "manifest/stream.h"
+#include "manifest/yaml_scan.h"
 #include "util/yaml_node.h"
 
 namespace sp::manifest {
@@ -17,57 +21,31 @@ namespace {
 
 using Severity = Diagnostic::Severity;
 
+constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
 bool is_json_path(const std::string& path) { return path.ends_with(".json"); }
-
-bool is_marker_line(const std::string& line, std::string_view marker) {
-  if (!line.starts_with(marker)) return false;
-  return line.size() == marker.size() || line[marker.size()] == ' ' || line[marker.size()] == '\t';
-}
-
-/// One `---`-separated document of a YAML stream, as text whose first line is
-/// line `first_line` (0-based) of the file.
-struct Chunk {
-  std::string text;
-  int first_line = 0;
-  std::string helm_source;
-};
-
-// Splitting the stream here, instead of YAML::LoadAll, keeps a parse error in
-// one document from hiding the others. A `---` or `...` at column 0 ends a
-// document even inside a block scalar, so a line test is exact.
-std::vector<Chunk> split_stream(const std::vector<std::string>& lines) {
-  std::vector<Chunk> chunks(1);
-  bool ended = false;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string& line = lines[i];
-    if (is_marker_line(line, "---")) {
-      chunks.push_back(Chunk{"", static_cast<int>(i), ""});
-      ended = false;
-      // Content after the marker (`--- {a: 1}`) stays at its column.
-      chunks.back().text = std::string(3, ' ') + line.substr(3) + "\n";
-      continue;
-    }
-    if (is_marker_line(line, "...")) {
-      ended = true;
-      continue;
-    }
-    if (ended) {
-      if (!line.empty() && line[0] != '#') {
-        chunks.push_back(Chunk{"", static_cast<int>(i), ""});
-        ended = false;
-      } else {
-        continue;
-      }
-    }
-    if (line.starts_with("# Source: ")) chunks.back().helm_source = line.substr(10);
-    chunks.back().text += line + "\n";
-  }
-  return chunks;
-}
 
 Diagnostic parse_error(const SourceFile& file, int line, int column, const std::string& what) {
   SourceLocation location{file.path, line, column};
   return make_diagnostic(Severity::kError, file, location, what);
+}
+
+// Returns the template action that starts at `offset` of `text`, up to its
+// closing braces on the same line.
+std::string template_action_at(std::string_view text, size_t offset) {
+  size_t line_end = text.find('\n', offset);
+  std::string_view rest = text.substr(
+      offset, line_end == std::string_view::npos ? std::string_view::npos : line_end - offset);
+  size_t close = rest.find("}}");
+  if (close != std::string_view::npos) rest = rest.substr(0, close + 2);
+  if (rest.size() > 80) return std::string(rest.substr(0, 77)) + "...";
+  return std::string(rest);
+}
+
+std::string template_action_message(const std::string& action) {
+  return "unrendered template action \"" + action +
+         "\" where a YAML value starts; this file is a template, not a manifest. Render it "
+         "first (for a Helm chart, `helm template`) and scan the output";
 }
 
 bool looks_like_task_definition(const YAML::Node& node) {
@@ -125,127 +103,242 @@ class DocumentCollector {
   std::vector<Document>& out_;
 };
 
-std::vector<Document> load_json(const std::shared_ptr<SourceFile>& file, const std::string& text,
-                                std::vector<Diagnostic>& diagnostics) {
+// Checks the documents of one parsed text and moves those that pass, and
+// that options.keep accepts, to `out`.
+void accept_documents(std::vector<Document>& parsed, const LoadOptions& options,
+                      std::vector<Document>& out, std::vector<Diagnostic>& diagnostics) {
+  for (Document& document : parsed) {
+    if (!check_alias_expansion(document, diagnostics)) continue;
+    // Only manifests are checked, so a repeated key in an unrelated YAML
+    // file (a workflow, Helm values) does not stop the run.
+    check_duplicate_keys(document, document.root, diagnostics);
+    if (options.keep && !options.keep(document)) continue;
+    out.push_back(std::move(document));
+  }
+}
+
+// Returns the 1-based line and column of byte `offset` of `text`, whose
+// first line is line `first_line` (0-based) of `file`.
+SourceLocation location_in_text(const SourceFile& file, std::string_view text, size_t offset,
+                                int first_line) {
+  int line = first_line + 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {file.path, line, static_cast<int>(offset - line_start) + 1};
+}
+
+// Returns the error for the first problem the text scan finds in `text`.
+std::optional<Diagnostic> scan_error(const SourceFile& file, std::string_view text,
+                                     int first_line) {
+  std::optional<TextFinding> finding = scan_yaml_text(text, kMaxNestingDepth);
+  if (!finding) return std::nullopt;
+  SourceLocation location = location_in_text(file, text, finding->offset, first_line);
+  std::string message;
+  if (finding->problem == TextProblem::kTemplateAction) {
+    message = template_action_message(template_action_at(text, finding->offset));
+  } else {
+    message = "mappings and sequences nest deeper than " + std::to_string(kMaxNestingDepth) +
+              " levels here, so the document is skipped. Manifests never nest this deep; "
+              "check how the file was generated";
+  }
+  return make_diagnostic(Severity::kError, file, location, message);
+}
+
+void load_json(const std::shared_ptr<SourceFile>& file, const LoadOptions& options,
+               std::vector<Document>& out, std::vector<Diagnostic>& diagnostics) {
+  const std::string& text = file->text();
+  // JSON is YAML flow syntax, so the same scan bounds the nesting that
+  // yaml-cpp will recurse through and finds `{{` outside strings.
+  if (auto error = scan_error(*file, text, 0)) {
+    diagnostics.push_back(std::move(*error));
+    return;
+  }
   // yaml-cpp reads JSON as YAML flow syntax and gives marks, but accepts what
   // JSON forbids (comments, trailing commas, single quotes), so RapidJSON
-  // checks the syntax first and reports JSON's own errors.
+  // checks the syntax first and reports JSON's own errors. Its iterative
+  // parser uses no stack per nesting level.
   rapidjson::Document json;
-  json.Parse(text.c_str(), text.size());
+  json.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   if (json.HasParseError()) {
-    size_t offset = json.GetErrorOffset();
-    int line = 1;
-    int column = 1;
-    for (size_t i = 0; i < offset && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    SourceLocation location = file->location_at(json.GetErrorOffset());
     diagnostics.push_back(parse_error(
-        *file, line, column,
+        *file, location.line, location.column,
         std::string("invalid JSON: ") + rapidjson::GetParseError_En(json.GetParseError())));
-    return {};
+    return;
   }
-  std::vector<Document> documents;
+  json = rapidjson::Document();
   Document base;
   base.file = file;
+  std::vector<Document> parsed;
   try {
-    DocumentCollector(base, documents).collect(YAML::Load(text));
+    DocumentCollector(base, parsed).collect(YAML::Load(text));
   } catch (const YAML::Exception& error) {
     diagnostics.push_back(parse_error(*file, error.mark.line + 1, error.mark.column + 1,
                                       "JSON that yaml-cpp cannot read: " + error.msg));
-  }
-  return documents;
-}
-
-std::vector<Document> load_yaml(const std::shared_ptr<SourceFile>& file,
-                                std::vector<Diagnostic>& diagnostics) {
-  std::vector<Document> documents;
-  for (const Chunk& chunk : split_stream(file->lines)) {
-    Document base;
-    base.file = file;
-    base.line_offset = chunk.first_line;
-    base.helm_source = chunk.helm_source;
-    try {
-      DocumentCollector(base, documents).collect(YAML::Load(chunk.text));
-    } catch (const YAML::Exception& error) {
-      int line =
-          error.mark.is_null() ? chunk.first_line + 1 : error.mark.line + chunk.first_line + 1;
-      int column = error.mark.is_null() ? 0 : error.mark.column + 1;
-      diagnostics.push_back(parse_error(*file, line, column, "invalid YAML: " + error.msg));
-    }
-  }
-  return documents;
-}
-
-// Walks each mapping and sequence once. An alias shares its anchor's node,
-// and so its mark; skipping marks already seen keeps a nested alias bomb
-// (billion laughs) linear in the file's size.
-void check_duplicate_keys_once(const Document& document, const YAML::Node& node,
-                               std::set<std::pair<int, int>>& visited,
-                               std::vector<Diagnostic>& diagnostics) {
-  if (!node || !(node.IsSequence() || node.IsMap())) return;
-  if (!visited.emplace(node.Mark().line, node.Mark().column).second) return;
-  if (node.IsSequence()) {
-    for (const auto& item : node) check_duplicate_keys_once(document, item, visited, diagnostics);
     return;
   }
-  std::map<std::string, SourceLocation> seen;
-  for (const auto& entry : node) {
-    if (entry.first.IsScalar()) {
-      SourceLocation location = document.locate(entry.first);
-      auto [first, inserted] = seen.emplace(entry.first.Scalar(), location);
-      if (!inserted) {
-        diagnostics.push_back(make_diagnostic(
-            Severity::kError, *document.file, location,
-            "duplicate key \"" + entry.first.Scalar() + "\" (first at line " +
-                std::to_string(first->second.line) + ", again at line " +
-                std::to_string(location.line) +
-                "); tools disagree on which value wins, so remove or merge one of them"));
-      }
-    }
-    check_duplicate_keys_once(document, entry.second, visited, diagnostics);
+  accept_documents(parsed, options, out, diagnostics);
+}
+
+void load_yaml_chunk(const std::shared_ptr<SourceFile>& file, const StreamChunk& chunk,
+                     const LoadOptions& options, std::vector<Document>& out,
+                     std::vector<Diagnostic>& diagnostics) {
+  if (auto error = scan_error(*file, chunk.text, chunk.first_line)) {
+    diagnostics.push_back(std::move(*error));
+    return;
   }
+  Document base;
+  base.file = file;
+  base.line_offset = chunk.first_line;
+  base.helm_source = chunk.helm_source;
+  std::vector<Document> parsed;
+  try {
+    DocumentCollector(base, parsed).collect(YAML::Load(chunk.text));
+  } catch (const YAML::DeepRecursion& error) {
+    diagnostics.push_back(
+        parse_error(*file, chunk.first_line + 1, 0,
+                    "invalid YAML: the document nests deeper than yaml-cpp's limit of " +
+                        std::to_string(error.depth()) + " levels; the document is skipped"));
+    return;
+  } catch (const YAML::Exception& error) {
+    int line = error.mark.is_null() ? chunk.first_line + 1 : error.mark.line + chunk.first_line + 1;
+    int column = error.mark.is_null() ? 0 : error.mark.column + 1;
+    diagnostics.push_back(parse_error(*file, line, column, "invalid YAML: " + error.msg));
+    return;
+  }
+  accept_documents(parsed, options, out, diagnostics);
+}
+
+std::vector<Document> load_source(std::shared_ptr<SourceFile> file,
+                                  std::vector<Diagnostic>& diagnostics,
+                                  const LoadOptions& options) {
+  if (std::optional<Diagnostic> error = check_encoding(*file)) {
+    diagnostics.push_back(std::move(*error));
+    return {};
+  }
+  std::vector<Document> documents;
+  if (is_json_path(file->path)) {
+    load_json(file, options, documents, diagnostics);
+    return documents;
+  }
+  StreamSplitter splitter(*file);
+  for (StreamChunk chunk; splitter.next(chunk);)
+    load_yaml_chunk(file, chunk, options, documents, diagnostics);
+  return documents;
+}
+
+// A UTF-8 byte order mark is dropped before parsing, so columns on the first
+// line count from the first visible character, as editors show them.
+std::string without_byte_order_mark(std::string text) {
+  if (text.starts_with(kUtf8ByteOrderMark)) text.erase(0, kUtf8ByteOrderMark.size());
+  return text;
+}
+
+Diagnostic file_error(const std::string& path, std::string message) {
+  Diagnostic diagnostic;
+  diagnostic.location.file = path;
+  diagnostic.message = std::move(message);
+  return diagnostic;
+}
+
+Diagnostic size_error(const std::string& path, std::uintmax_t size, std::uintmax_t limit,
+                      bool size_known) {
+  std::string size_text = size_known ? "is " + format_byte_size(size) : "is larger than that";
+  return file_error(path, "manifest file " + size_text + ", over the " + format_byte_size(limit) +
+                              " limit of --max-file-size, so it was not read. Raise the limit "
+                              "(for example --max-file-size=256M) "
+                              "or leave the file out of the scanned paths");
 }
 
 }  // namespace
 
-void check_duplicate_keys(const Document& document, const YAML::Node& node,
-                          std::vector<Diagnostic>& diagnostics) {
-  std::set<std::pair<int, int>> visited;
-  check_duplicate_keys_once(document, node, visited, diagnostics);
+std::optional<std::uintmax_t> parse_byte_size(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int shift = 0;
+  switch (text.back()) {
+    case 'K':
+    case 'k':
+      shift = 10;
+      break;
+    case 'M':
+    case 'm':
+      shift = 20;
+      break;
+    case 'G':
+    case 'g':
+      shift = 30;
+      break;
+    default:
+      break;
+  }
+  if (shift != 0) text.remove_suffix(1);
+  // 19 digits always fit in 64 bits, so only the shift can overflow.
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::uintmax_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uintmax_t>(c - '0');
+  }
+  if (value > (UINTMAX_MAX >> shift)) return std::nullopt;
+  return value << shift;
+}
+
+std::string format_byte_size(std::uintmax_t bytes) {
+  constexpr std::uintmax_t kMebibyte = std::uintmax_t{1} << 20;
+  if (bytes >= kMebibyte && bytes % kMebibyte == 0)
+    return std::to_string(bytes / kMebibyte) + " MiB";
+  if (bytes >= kMebibyte) {
+    // One decimal place, rounded down, so that a size just over a limit never
+    // prints as the limit itself.
+    std::uintmax_t tenths = bytes * 10 / kMebibyte;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " MiB (" +
+           std::to_string(bytes) + " bytes)";
+  }
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
 }
 
 std::vector<Document> load_manifest_text(const std::string& path, const std::string& text,
-                                         std::vector<Diagnostic>& diagnostics) {
-  auto file = std::make_shared<SourceFile>();
-  file->path = path;
-  file->lines = text::split_lines(text);
-  std::vector<Document> documents =
-      is_json_path(path) ? load_json(file, text, diagnostics) : load_yaml(file, diagnostics);
-  // Only manifests are checked, so a repeated key in an unrelated YAML file
-  // (a workflow, Helm values) does not stop the run.
-  for (const Document& document : documents)
-    check_duplicate_keys(document, document.root, diagnostics);
-  return documents;
+                                         std::vector<Diagnostic>& diagnostics,
+                                         const LoadOptions& options) {
+  auto file = std::make_shared<SourceFile>(path, without_byte_order_mark(text));
+  return load_source(std::move(file), diagnostics, options);
 }
 
 std::vector<Document> load_manifest_file(const std::string& root, const std::string& path,
-                                         std::vector<Diagnostic>& diagnostics) {
-  std::ifstream stream(std::filesystem::path(root) / path, std::ios::binary);
-  if (!stream) {
-    Diagnostic diagnostic;
-    diagnostic.location.file = path;
-    diagnostic.message = "cannot read manifest \"" + path + "\"; check its permissions";
-    diagnostics.push_back(std::move(diagnostic));
+                                         std::vector<Diagnostic>& diagnostics,
+                                         const LoadOptions& options) {
+  std::filesystem::path full = std::filesystem::path(root) / path;
+  std::error_code error;
+  std::uintmax_t size = std::filesystem::file_size(full, error);
+  if (!error && options.max_file_size != 0 && size > options.max_file_size) {
+    diagnostics.push_back(size_error(path, size, options.max_file_size, true));
     return {};
   }
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return load_manifest_text(path, text.str(), diagnostics);
+  std::ifstream stream(full, std::ios::binary);
+  if (!stream) {
+    diagnostics.push_back(
+        file_error(path, "cannot read manifest \"" + path + "\"; check its permissions"));
+    return {};
+  }
+  // The size can change after the check, so reading stops one byte past the
+  // limit whatever the file system reported.
+  std::string text;
+  if (!error) text.reserve(static_cast<size_t>(size));
+  char buffer[1 << 16];
+  while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(stream.gcount()));
+    if (options.max_file_size != 0 && text.size() > options.max_file_size) {
+      diagnostics.push_back(size_error(path, 0, options.max_file_size, false));
+      return {};
+    }
+  }
+  auto file = std::make_shared<SourceFile>(path, without_byte_order_mark(std::move(text)));
+  return load_source(std::move(file), diagnostics, options);
 }
 
 }  // namespace sp::manifest

@@ -185,20 +185,3 @@ TEST_CASE("JSON duplicate key is an error", "[manifest]") {
   CHECK(diagnostics[0].location.line == 3);
   CHECK(diagnostics[0].location.column == 2);
 }
-
-TEST_CASE("Alias bomb is checked in linear time", "[manifest]") {
-  // Twelve levels of nine aliases each would expand to 9^12 nodes.
-  std::string text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n";
-  text += "  l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
-  for (int level = 1; level <= 12; ++level) {
-    std::string previous = "*l" + std::to_string(level - 1);
-    text += "  l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
-    for (int i = 0; i < 9; ++i) text += (i ? ", " : "") + previous;
-    text += "]\n";
-  }
-  text += "  l0: again\n";
-  std::vector<Diagnostic> diagnostics;
-  sp::manifest::load_manifest_text("bomb.yaml", text, diagnostics);
-  REQUIRE(diagnostics.size() == 1);
-  CHECK(diagnostics[0].location.line == 18);
-}
