@@ -206,11 +206,14 @@ class Server:
         self.world = world
         self.latency = latency_seconds
         self.counts = collections.Counter()
+        # (arrival, response written, operation, connection number) per request, in monotonic-clock seconds.
+        self.timeline = []
 
     # -- HTTP/1.1 -----------------------------------------------------------
 
     async def handle_connection(self, reader, writer):
         self.counts["connections"] += 1
+        connection = self.counts["connections"]
         try:
             while True:
                 try:
@@ -233,10 +236,13 @@ class Server:
                     return
                 body = await reader.readexactly(length) if length else b""
                 close = (sigv4.header_value(headers, "connection") or "").lower() == "close"
+                arrival = time.clock_gettime(time.CLOCK_MONOTONIC)
                 if self.latency:
                     await asyncio.sleep(self.latency)
                 status, content_type, payload, extra = self.dispatch(method, target, headers, body)
                 await self.write(writer, status, content_type, payload, close, extra)
+                operation = sigv4.header_value(headers, "x-amz-target") or target.partition("?")[0]
+                self.timeline.append((arrival, time.clock_gettime(time.CLOCK_MONOTONIC), operation, connection))
                 if close:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
@@ -422,7 +428,7 @@ async def run_worker(listener_socket, context, server, stats_path):
         await stop.wait()
     if stats_path:
         with open(stats_path, "w", encoding="utf-8") as f:
-            json.dump(dict(server.counts), f)
+            json.dump({"counts": dict(server.counts), "timeline": server.timeline}, f)
 
 
 def serve(args):
@@ -472,13 +478,20 @@ def serve(args):
         for pid in workers:
             _, status = os.waitpid(pid, 0)
             failed += status != 0
-        counts = collections.Counter()
-        for name in os.listdir(stats_dir):
+        counts, timeline = collections.Counter(), []
+        for number, name in enumerate(sorted(os.listdir(stats_dir))):
             with open(os.path.join(stats_dir, name), encoding="utf-8") as f:
-                counts.update(json.load(f))
+                worker = json.load(f)
+            counts.update(worker["counts"])
+            # Connection numbers count per worker, so the worker's index keeps them apart.
+            timeline += [(start, end, operation, f"{number}-{connection}")
+                         for start, end, operation, connection in worker["timeline"]]
         if args.stats_file:
             with open(args.stats_file, "w", encoding="utf-8") as f:
                 json.dump(dict(counts), f, indent=2, sort_keys=True)
+        if args.timeline_file:
+            with open(args.timeline_file, "w", encoding="utf-8") as f:
+                json.dump(sorted(timeline), f)
         print(f"secret-preflight bench server stopped after {sum(counts.values())} requests"
               f"{f', {failed} workers failed' if failed else ''}", flush=True)
         return 1 if failed else 0
@@ -494,6 +507,9 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: ephemeral)")
     parser.add_argument("--workers", type=int, default=4, help="worker processes sharing the port")
     parser.add_argument("--stats-file", help="write request counts per operation here on exit")
+    parser.add_argument("--timeline-file",
+                        help="write every request's arrival and response times (monotonic seconds), "
+                             "operation and connection here on exit")
     sys.exit(serve(parser.parse_args()))
 
 
