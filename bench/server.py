@@ -2,10 +2,11 @@
 """Lightweight HTTPS server for benchmark worlds.
 
     /usr/bin/python3 bench/server.py CLOUD_DIR --env-file FILE [--latency-ms 50]
-                                     [--stats-file FILE]
+                                     [--workers 4] [--stats-file FILE] [--timeline-file FILE]
 
 It speaks the same wire format as tests/emulator/serve.py for the calls a
-benchmark world needs, on one asyncio event loop with HTTP/1.1 keep-alive:
+benchmark world needs, over TLS with HTTP/1.1 keep-alive, in --workers
+processes that each run an asyncio event loop on one shared listening socket:
 
 - `GET /_github/idtoken?audience=...`: GitHub's OIDC token endpoint, with the
   bearer request token from the env file; tokens are RS256 JWTs from
@@ -18,6 +19,8 @@ benchmark world needs, on one asyncio event loop with HTTP/1.1 keep-alive:
   The SigV4 signature is verified with tests/emulator/sigv4.py against the
   session credentials this server issued (`X-Amz-Security-Token` included),
   and the role's identity policies must allow the read on the secret's ARN.
+  A rejected call gets the emulator's error code and is counted by code in
+  the stats file.
 
 Every request waits `--latency-ms` on the event loop (asyncio.sleep, so
 waiting requests do not block others) before it is handled. Only the AWS
@@ -422,10 +425,16 @@ async def run_worker(listener_socket, context, server, stats_path):
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    parent = os.getppid()
     listener = await asyncio.start_server(server.handle_connection, sock=listener_socket, ssl=context,
                                           limit=MAX_HEADER_BYTES)
     async with listener:
-        await stop.wait()
+        # A worker whose parent died (SIGKILL) stops by itself instead of serving on.
+        while not stop.is_set() and os.getppid() == parent:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
     if stats_path:
         with open(stats_path, "w", encoding="utf-8") as f:
             json.dump({"counts": dict(server.counts), "timeline": server.timeline}, f)
@@ -448,6 +457,12 @@ def serve(args):
         stats_dir = os.path.join(folder, "stats")
         os.mkdir(stats_dir)
 
+        # SIGTERM before the workers start must still stop them, so the
+        # handlers are in place before the first fork.
+        stopping = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda received, frame: stopping.append(received))
+
         # Worker processes share the listening socket, and the kernel hands
         # each accepted connection to one of them.
         workers = []
@@ -467,11 +482,8 @@ def serve(args):
         write_env_file(args.env_file, base_url, str(ca_path), world)
         print(f"secret-preflight bench server ready on {base_url} (env file {args.env_file}, "
               f"latency {args.latency_ms:g} ms, {args.workers} workers)", flush=True)
-        stopping = []
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda received, frame: stopping.append(received))
         while not stopping:
-            signal.pause()
+            time.sleep(0.2)
         for pid in workers:
             os.kill(pid, signal.SIGTERM)
         failed = 0
