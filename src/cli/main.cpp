@@ -1,12 +1,14 @@
 // secret-preflight entry point. Only this function chooses the exit status.
-#include <sys/resource.h>
+#include <string>
 
 #include "app/cli.h"
+#include "util/core_dumps.h"
+#include "util/log.h"
 
 int main(int argc, char** argv) {
   // Secret values pass through this process's memory during probes, so no
   // core dump may ever hold them.
-  struct rlimit no_core = {0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
+  std::string failure = sp::disable_core_dumps();
+  if (!failure.empty()) sp::log::warning("disabling core dumps failed: " + failure);
   return sp::app::run(argc, argv);
 }

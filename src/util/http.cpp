@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "util/log.h"
+#include "util/sensitive.h"
 
 namespace sp::http {
 
@@ -45,8 +46,20 @@ struct Transfer {
 
 size_t write_body(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
-  transfer->response.body.append(data, size * count);
-  return size * count;
+  std::string& body = transfer->response.body;
+  size_t length = size * count;
+  // A body can hold a secret value, and growing a string frees its old
+  // buffer with the bytes intact, so the body moves to a larger buffer here
+  // and the old one is wiped before it is freed.
+  if (body.size() + length > body.capacity()) {
+    std::string larger;
+    larger.reserve(std::max(body.capacity() * 2, body.size() + length));
+    larger.append(body);
+    wipe(body);
+    body.swap(larger);
+  }
+  body.append(data, length);
+  return length;
 }
 
 size_t write_header(char* data, size_t size, size_t count, void* user) {

@@ -9,15 +9,7 @@
 
 #include "util/sensitive.h"
 
-namespace sp {
-
-void wipe(std::string& text) {
-  volatile char* bytes = text.data();
-  for (size_t i = 0; i < text.size(); ++i) bytes[i] = 0;
-  text.clear();
-}
-
-namespace redaction {
+namespace sp::redaction {
 namespace {
 
 constexpr size_t kMinReplaceLength = 6;
@@ -100,5 +92,4 @@ void set_emit_masks(bool emit) {
   reg.emit_masks = emit;
 }
 
-}  // namespace redaction
-}  // namespace sp
+}  // namespace sp::redaction
