@@ -40,6 +40,11 @@ std::string format_command(std::string_view command,
                            const std::vector<std::pair<std::string, std::string>>& properties,
                            std::string_view data);
 
+/// Returns JSON text with every `##[` written as `##\u005b`, which parses to
+/// the same value, so that the runner finds no legacy command in JSON printed
+/// to the log. `##[` can only occur inside JSON strings, so nothing else changes.
+std::string escape_legacy_commands_in_json(std::string json);
+
 /// Returns a fresh random token of 32 hex digits (for stop-commands).
 std::string random_token();
 

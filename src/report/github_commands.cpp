@@ -51,6 +51,12 @@ std::string format_command(std::string_view command,
   return line + "::" + escape_data(data);
 }
 
+std::string escape_legacy_commands_in_json(std::string json) {
+  for (size_t at = json.find("##["); at != std::string::npos; at = json.find("##[", at + 8))
+    json.replace(at + 2, 1, "\\u005b");
+  return json;
+}
+
 std::string random_token() {
   std::random_device device;
   std::string token;

@@ -25,12 +25,17 @@ bool in_github_actions() {
 }
 
 // The runner reads `##[command]` anywhere in a line, so such a line goes out
-// between stop-commands markers with a fresh random token.
+// between stop-commands markers with a fresh random token. Each token takes
+// 128 bits from std::random_device, because a generator seeded once with 32
+// bits would make every later token in the run follow from the first.
 std::string stop_commands_token() {
-  static std::mt19937_64 generator{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device device;
   std::string token;
-  for (int i = 0; i < 32; ++i) token += kHex[generator() & 0xf];
+  for (int i = 0; i < 4; ++i) {
+    unsigned int bits = device();
+    for (int nibble = 0; nibble < 8; ++nibble, bits >>= 4) token += kHex[bits & 0xf];
+  }
   return token;
 }
 

@@ -40,3 +40,18 @@ TEST_CASE("log fences legacy commands", "[util]") {
   CHECK(text == "::stop-commands::" + token + "\nsecret-preflight: error: secret ##[error]x\n::" +
                     token + "::\n");
 }
+
+TEST_CASE("log stop-commands tokens are fresh", "[util]") {
+  ::setenv("GITHUB_ACTIONS", "true", 1);
+  CapturedStderr captured;
+  sp::log::error("first ##[error]x");
+  sp::log::error("second ##[error]y");
+  std::string text = captured.text();
+  std::string first = text.substr(17, 32);
+  size_t second_at = text.find("::stop-commands::", 17);
+  REQUIRE(second_at != std::string::npos);
+  std::string second = text.substr(second_at + 17, 32);
+  CHECK(first.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(second.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(first != second);
+}
