@@ -3,12 +3,15 @@
 
 For each case the harness starts the cloud emulator on the case's cloud/
 folder and runs `secret-preflight check` in the case's repo/ folder as a
-GitHub Actions job would. It compares the JSON report and the exit status
-with expected.json and scans every output for the case's secret values. It
-also checks that the offline `plan --format json` lists the same references.
+GitHub Actions job would, once per log level (info and debug by default). It
+compares the JSON report and the exit status with expected.json, scans every
+output, the emulated GitHub's state and every request for the case's secret
+values, and parses stdout and stderr as the GitHub runner does for workflow
+commands. It also checks that the offline `plan --format json` lists the
+same references.
 
 Usage:
-    /usr/bin/python3 tests/e2e/run_cases.py [--binary PATH] [--keep] [CASE ...]
+    /usr/bin/python3 tests/e2e/run_cases.py [--binary PATH] [--keep] [--log-levels info,debug] [CASE ...]
 
 Prints one PASS or FAIL line per case and exits 1 when any case fails.
 Standard library only, so that Debian's /usr/bin/python3 runs it as is.
@@ -182,8 +185,12 @@ def check_values_are_canaries(all_values):
             raise CaseFailure(f"case error: secret value {value!r} in cloud/ has no CANARY- marker")
 
 
-def scan_for_secret_values(secret_values, outputs, github_tokens=()):
-    """Raise CaseFailure naming the first output that contains a secret value or a token."""
+def scan_for_secret_values(secret_values, outputs, github_tokens=(), issued_tokens=True):
+    """Raise CaseFailure naming the first output that contains a secret value or a token.
+
+    With `issued_tokens` false, tokens the emulator issued are not looked
+    for, as in requests that must carry them.
+    """
     for label, text in outputs:
         for value in sorted(secret_values, key=len, reverse=True):
             if value in text:
@@ -197,7 +204,7 @@ def scan_for_secret_values(secret_values, outputs, github_tokens=()):
         for token in sorted(github_tokens):
             if token in unmasked:
                 raise CaseFailure(f"GitHub token {token[:4]}... from cloud/github.json leaked into {label}")
-        issued = ISSUED_TOKEN_PATTERN.search(unmasked)
+        issued = ISSUED_TOKEN_PATTERN.search(unmasked) if issued_tokens else None
         if issued:
             raise CaseFailure(f"emulator-issued token {issued.group(0)[:8]}... leaked into {label}")
 
@@ -219,6 +226,75 @@ def github_api_requests(request_log_path):
             if str(path).startswith("/_github/api") or (not path and "/_github/api" in line):
                 lines.append(line)
     return "".join(lines)
+
+
+def request_log_text(request_log_path):
+    """Return the whole request log: every request the product sent to any emulated service."""
+    return read_text(request_log_path)
+
+
+# Workflow commands the product itself prints; any other command on stdout or
+# stderr came from untrusted text.
+PRODUCT_COMMANDS = {"error", "warning", "notice", "add-mask", "stop-commands"}
+ANNOTATION_COMMANDS = {"error", "warning", "notice"}
+ANNOTATION_PROPERTIES = {"file", "line", "endLine", "col", "endColumn", "title"}
+# GitHub's toolkit escapes `%`, CR and LF in data, and `:` and `,` in property
+# values as well, so these are the only `%` sequences and no raw `:` or `,`
+# remains in a property value.
+ESCAPED_DATA = re.compile(r"(?:[^%\r\n]|%(?:25|0D|0A))*")
+ESCAPED_PROPERTY = re.compile(r"(?:[^%\r\n:,]|%(?:25|0D|0A|3A|2C))*")
+STOP_COMMANDS_TOKEN = re.compile(r"[0-9a-f]{32}")
+# Lines end at CR, LF or CRLF, the stricter reading, because .NET's
+# StreamReader.ReadLine also ends a line at a bare CR.
+RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def workflow_command_problems(text, label):
+    """Return how `text` would make the GitHub runner run a command it should not.
+
+    Follows the runner's parsing: a line, with surrounding whitespace
+    trimmed, that starts with `::` and has a second `::` is a command, and
+    `##[` anywhere in a line is the legacy form. Between `::stop-commands::TOKEN` and `::TOKEN::` nothing runs. Only
+    the product's own commands may appear, their data and property values
+    must be escaped as the toolkit escapes them, and each stop-commands token
+    must be 32 random hex digits.
+    """
+    problems = []
+    stop_token = None
+    for number, raw_line in enumerate(RUNNER_LINE_BREAK.split(text), 1):
+        line = raw_line.strip()
+        where = f"{label} line {number}"
+        if stop_token is not None:
+            if line == f"::{stop_token}::":
+                stop_token = None
+            continue
+        end = line.find("::", 2) if line.startswith("::") else -1
+        if end < 0:
+            if "##[" in line:
+                problems.append(f"{where} runs a legacy ##[ command: {line[:120]!r}")
+            continue
+        name, _, properties = line[2:end].partition(" ")
+        name = name.lower()
+        data = line[end + 2:]
+        if name not in PRODUCT_COMMANDS:
+            problems.append(f"{where} runs workflow command {name!r}: {line[:120]!r}")
+            continue
+        if name == "stop-commands":
+            if not STOP_COMMANDS_TOKEN.fullmatch(data):
+                problems.append(f"{where} stops commands with a guessable token {data[:40]!r}")
+            stop_token = data
+            continue
+        if not ESCAPED_DATA.fullmatch(data):
+            problems.append(f"{where} has unescaped command data: {line[:120]!r}")
+        for entry in filter(None, properties.split(",")):
+            key, _, value = entry.partition("=")
+            if name not in ANNOTATION_COMMANDS or key not in ANNOTATION_PROPERTIES:
+                problems.append(f"{where} sets unexpected property {key[:40]!r} on {name}")
+            elif not ESCAPED_PROPERTY.fullmatch(value):
+                problems.append(f"{where} has an unescaped {key} property: {value[:80]!r}")
+    if stop_token is not None:
+        problems.append(f"{label} never ends its stop-commands block, so later commands are lost")
+    return problems
 
 
 # ---------------------------------------------------------------------------
@@ -388,11 +464,13 @@ def _last_line(text):
 # One case
 
 
-def run_case(case_dir, binary, work_dir, timeout, run=None):
+def run_case(case_dir, binary, work_dir, timeout, run=None, log_level="info"):
     """Run one case, or one run of its github-run.json; return a list of differences.
 
     The list is empty when the case passes. `run` is one entry of
     github_run.load_runs(), or None for a case without github-run.json.
+    `check` runs with `--log-level log_level`; the offline plan comparison
+    runs only at the info level, since it logs no more at debug.
     """
     deadline = Deadline(timeout)
     expected = _load_json(os.path.join(case_dir, "expected.json"))
@@ -429,9 +507,11 @@ def run_case(case_dir, binary, work_dir, timeout, run=None):
         github_run.prefill_step_summary(run, summary_path)
         stdout_path = os.path.join(work_dir, "check.stdout")
         stderr_path = os.path.join(work_dir, "check.stderr")
-        status = run_product(binary, ["check", "--report", report_path] + extra_args, repo_dir, env,
-                             deadline.remaining("`check` ran"), stdout_path, stderr_path)
-        if expect.get("github"):
+        status = run_product(binary, ["check", "--report", report_path, "--log-level", log_level] + extra_args,
+                             repo_dir, env, deadline.remaining("`check` ran"), stdout_path, stderr_path)
+        # Comments and check runs hold what the product sent to GitHub, so
+        # the state is scanned for leaks in every run that has the API.
+        if expect.get("github") or os.path.exists(os.path.join(cloud_dir, "github.json")):
             github_state = github_run.fetch_state(emulator_env)
     finally:
         emulator.stop()
@@ -452,7 +532,8 @@ def run_case(case_dir, binary, work_dir, timeout, run=None):
         except ValueError as error:
             differences.append(f"report is not valid JSON: {error}")
 
-    outputs = [("stdout", read_text(stdout_path)), ("stderr", read_text(stderr_path)),
+    stdout_text, stderr_text = read_text(stdout_path), read_text(stderr_path)
+    outputs = [("stdout", stdout_text), ("stderr", stderr_text),
                ("the report", report_text), ("the step summary", read_text(summary_path)),
                ("GITHUB_OUTPUT", read_text(github_output_path)),
                ("GitHub API requests", github_api_requests(emulator.request_log))]
@@ -460,16 +541,28 @@ def run_case(case_dir, binary, work_dir, timeout, run=None):
         path = os.path.join(outputs_dir, name)
         if path not in (report_path, summary_path, github_output_path):
             outputs.append((f"output file {name}", read_text(path)))
+    if github_state is not None:
+        outputs.append(("the emulated GitHub's comments and check runs", json.dumps(github_state)))
     try:
         scan_for_secret_values(scanned_values, outputs, github_tokens)
+        # No request to any service needs a secret value, while tokens are
+        # legitimately sent to the cloud services, so only values are scanned.
+        scan_for_secret_values(scanned_values, [("requests to the emulated services",
+                                                 request_log_text(emulator.request_log))],
+                               issued_tokens=False)
     except CaseFailure as failure:
         differences.insert(0, str(failure))
+    differences.extend(workflow_command_problems(stdout_text, "stdout"))
+    differences.extend(workflow_command_problems(stderr_text, "stderr"))
+    if log_level == "debug" and read_text(emulator.request_log) and "secret-preflight: debug: " not in stderr_text:
+        differences.append("`check --log-level debug` sent requests but logged no debug line")
 
     if expect:
         differences.extend(check_github_expectations(expect, github_state, emulator.request_log,
                                                      outputs_dir, summary_path))
 
-    differences.extend(check_plan(binary, repo_dir, work_dir, expected, deadline))
+    if log_level == "info":
+        differences.extend(check_plan(binary, repo_dir, work_dir, expected, deadline))
     return differences
 
 
@@ -494,14 +587,21 @@ def check_plan(binary, repo_dir, work_dir, expected, deadline):
     """Run `plan --format json` offline and compare its references with expected.json."""
     stdout_path = os.path.join(work_dir, "plan.stdout")
     stderr_path = os.path.join(work_dir, "plan.stderr")
-    status = run_product(binary, ["plan", "--format", "json"], repo_dir, base_environment(work_dir),
+    # Under GitHub Actions, as a workflow step would run it, so that the
+    # JSON on stdout is checked for workflow commands too.
+    env = base_environment(work_dir)
+    env["GITHUB_ACTIONS"] = "true"
+    status = run_product(binary, ["plan", "--format", "json"], repo_dir, env,
                          deadline.remaining("`plan` ran"), stdout_path, stderr_path)
     text = read_text(stdout_path)
     try:
-        plan = json.loads(text)
+        # Under GitHub Actions, annotations for input errors follow the JSON.
+        plan, _ = json.JSONDecoder().raw_decode(text)
     except ValueError:
         return [f"plan --format json printed no JSON (exit status {status}, "
                 f"stderr: {_last_line(read_text(stderr_path))})"]
+    problems = workflow_command_problems(text, "plan stdout")
+    problems.extend(workflow_command_problems(read_text(stderr_path), "plan stderr"))
 
     def references(edges):
         return {(e.get("reference", {}).get("file"), e.get("reference", {}).get("line"),
@@ -509,12 +609,34 @@ def check_plan(binary, repo_dir, work_dir, expected, deadline):
 
     expected_refs = references(expected["edges"])
     planned_refs = references(plan.get("edges", []))
-    differences = []
+    differences = problems
     for file, line, secret_id in sorted(expected_refs - planned_refs, key=str):
         differences.append(f"plan leaves out {file}:{line} ({secret_id})")
     for file, line, secret_id in sorted(planned_refs - expected_refs, key=str):
         differences.append(f"plan lists unexpected {file}:{line} ({secret_id})")
     return differences
+
+
+def core_dump_problems(binary):
+    """Return a problem when the running product still allows core dumps.
+
+    Reads /proc/PID/limits while the process is alive or not yet reaped: the
+    first byte of `--help` on stdout shows that main() has already run, and
+    the process stays readable until it is waited for.
+    """
+    process = subprocess.Popen([binary, "--help"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, env=base_environment(tempfile.gettempdir()))
+    try:
+        process.stdout.read(1)
+        with open(f"/proc/{process.pid}/limits", encoding="utf-8") as f:
+            limits = f.read()
+    finally:
+        process.communicate(timeout=30)
+    line = next((l for l in limits.splitlines() if l.startswith("Max core file size")), "")
+    fields = line[len("Max core file size"):].split()
+    if fields[:2] != ["0", "0"]:
+        return [f"core dumps are not disabled: /proc/PID/limits has {line.strip()!r}"]
+    return []
 
 
 # ---------------------------------------------------------------------------
@@ -532,6 +654,9 @@ def parse_arguments(argv):
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder with each case's outputs and print its path")
     parser.add_argument("--verbose", action="store_true", help="print every difference, not only the first")
+    parser.add_argument("--log-levels", default="info,debug",
+                        help="comma-separated --log-level values; every case runs once per level, "
+                             "and the runs after the first are labelled CASE@LEVEL (default: info,debug)")
     return parser.parse_args(argv)
 
 
@@ -554,27 +679,41 @@ def main(argv):
             print(f"ERROR {problem}")
         return 1
 
+    levels = [level for level in args.log_levels.split(",") if level]
+    unknown_levels = [level for level in levels if level not in ("debug", "info", "warning", "error")]
+    if not levels or unknown_levels:
+        print(f"ERROR invalid --log-levels {args.log_levels!r}: use debug, info, warning or error")
+        return 1
+
+    core_dump_failures = core_dump_problems(binary)
+    for problem in core_dump_failures:
+        print(f"FAIL process: {problem}")
+    if not core_dump_failures:
+        print("PASS process: core dumps disabled")
+
     tmp_root = tempfile.mkdtemp(prefix="secret-preflight-e2e-")
     if args.keep:
         print(f"outputs kept in {tmp_root}")
-    failures = 0
-    total = 0
+    failures = len(core_dump_failures)
+    total = 1
     for name in names:
         case_dir = os.path.join(args.cases_dir, name)
         try:
             runs = github_run.load_runs(case_dir)
         except (github_run.GitHubRunError, ValueError) as error:
             runs = [{"name": "github-run.json", "load_error": str(error)}]
-        for run in runs:
+        for log_level, run in [(level, run) for level in levels for run in runs]:
             total += 1
             label = f"{name}/{run['name']}" if run and run.get("name") else name
+            if log_level != levels[0]:
+                label += f"@{log_level}"
             work_dir = os.path.join(tmp_root, label.replace("/", "--"))
             os.makedirs(work_dir)
             started = time.monotonic()
             try:
                 if run and "load_error" in run:
                     raise CaseFailure(f"invalid github-run.json: {run['load_error']}")
-                differences = run_case(case_dir, binary, work_dir, args.timeout, run)
+                differences = run_case(case_dir, binary, work_dir, args.timeout, run, log_level)
             except (CaseFailure, github_run.GitHubRunError) as failure:
                 differences = [str(failure)]
             elapsed = time.monotonic() - started
