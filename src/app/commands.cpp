@@ -105,7 +105,7 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
     written = false;
   }
   if (options.command == "plan" && options.format == "json")
-    std::cout << report::render_json_report(run);
+    std::cout << report::github::escape_legacy_commands_in_json(report::render_json_report(run));
   else if (run.mode == "plan")
     report::write_plan_text(std::cout, run, text_options());
   else
