@@ -105,7 +105,8 @@ class ConfigReader {
     if (!expect_map(node, "aws")) return;
     for (const auto& [key, value] :
          entries(node, "aws",
-                 {"region", "account", "audience", "session_policy", "preflight_role", "roles"})) {
+                 {"region", "account", "audience", "session_policy", "preflight_role", "roles",
+                  "max_concurrency"})) {
       std::string name = "aws." + key;
       if (key == "region")
         aws.region = matching(value, name, kRegionPattern, "an AWS region such as us-east-1");
@@ -115,6 +116,7 @@ class ConfigReader {
       if (key == "session_policy") aws.session_policy = boolean(value, name, aws.session_policy);
       if (key == "preflight_role") aws.preflight_role = role_arn(value, name);
       if (key == "roles") read_roles(value, aws.roles);
+      if (key == "max_concurrency") aws.max_concurrency = positive(value, name, aws.max_concurrency);
     }
   }
 
@@ -238,13 +240,14 @@ class ConfigReader {
     if (!expect_map(node, "gcp")) return;
     for (const auto& [key, value] :
          entries(node, "gcp",
-                 {"workload_identity_provider", "audience", "default_project", "projects"})) {
+                 {"workload_identity_provider", "audience", "default_project", "projects", "max_concurrency"})) {
       std::string name = "gcp." + key;
       if (key == "workload_identity_provider")
         gcp.workload_identity_provider = workload_identity_provider(value, name);
       if (key == "audience") gcp.audience = scalar(value, name);
       if (key == "default_project") gcp.default_project = project_id(value, name);
       if (key == "projects") read_gcp_projects(value, gcp.projects);
+      if (key == "max_concurrency") gcp.max_concurrency = positive(value, name, gcp.max_concurrency);
     }
   }
 
@@ -295,7 +298,7 @@ class ConfigReader {
   void read_azure(const YAML::Node& node, AzureSettings& azure) {
     if (!expect_map(node, "azure")) return;
     for (const auto& [key, value] :
-         entries(node, "azure", {"tenant_id", "audience", "cloud", "identities"})) {
+         entries(node, "azure", {"tenant_id", "audience", "cloud", "identities", "max_concurrency"})) {
       std::string name = "azure." + key;
       if (key == "tenant_id")
         azure.tenant_id = matching(value, name, kGuidPattern,
@@ -310,6 +313,7 @@ class ConfigReader {
         if (!cloud.empty()) azure.cloud = cloud;
       }
       if (key == "identities") read_azure_identities(value, azure.identities);
+      if (key == "max_concurrency") azure.max_concurrency = positive(value, name, azure.max_concurrency);
     }
   }
 
@@ -444,6 +448,14 @@ class ConfigReader {
     if (text == "true" || text == "True" || text == "TRUE") return true;
     if (text == "false" || text == "False" || text == "FALSE") return false;
     invalid(node, name, "expected true or false");
+    return fallback;
+  }
+
+  int positive(const YAML::Node& node, const std::string& name, int fallback) {
+    std::string text = scalar(node, name);
+    static const std::regex kPositive("[1-9][0-9]{0,5}");
+    if (std::regex_match(text, kPositive)) return std::stoi(text);
+    invalid(node, name, "expected a whole number from 1 to 999999");
     return fallback;
   }
 

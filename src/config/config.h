@@ -7,6 +7,7 @@
 //     audience: sts.amazonaws.com        # audience of the CI token sent to STS
 //     session_policy: true               # narrow borrowed sessions to the probe actions
 //     preflight_role: arn:aws:iam::111122223333:role/secret-preflight   # optional chain
+//     max_concurrency: 64                # edges probed at once as AWS identities
 //     roles:                             # per runtime role, how the CI becomes it
 //                                        # (a match on the last role of a chain skips the chain)
 //       - role_arn: arn:aws:iam::444455556666:role/*     # exact ARN or * wildcard
@@ -30,12 +31,14 @@
 //     projects:                          # project numbers, where manifests give only IDs
 //       - {id: shop-prod, number: "123456789", workload_identity_provider: projects/...}
 //     default_project: shop-prod         # project of Cloud Run services and GKE clusters without one
+//     max_concurrency: 32                # edges probed at once as Google identities
 //   azure:
 //     tenant_id: 00000000-0000-0000-0000-000000000000   # the webhook's default tenant
 //     audience: api://AzureADTokenExchange              # audience of the CI token sent to Entra
 //     cloud: AzurePublicCloud                           # login and vault host suffixes
 //     identities:                       # Resource Manager ids, for the workload trust check
 //       - {client_id: 11111111-..., resource_id: /subscriptions/.../userAssignedIdentities/billing}
+//     max_concurrency: 16                # edges probed at once as Azure identities
 //   ignores:
 //     - {secret: shop/legacy, verdict: denied, reason: "retired in Q1", expires: 2027-01-31}
 #pragma once
@@ -81,6 +84,15 @@ struct AwsSettings {
   bool session_policy = true;
   std::string preflight_role;
   std::vector<RoleAccess> roles;
+  /// Bound on AWS edges probed at once; --concurrency bounds all providers
+  /// together. Each edge sends one request at a time, so a round trip of L
+  /// seconds caps the rate near max_concurrency / L requests per second.
+  /// Secrets Manager allows 10,000 GetSecretValue requests per second per
+  /// region (AWS Secrets Manager User Guide, "Secrets Manager quotas"), so 64
+  /// stays below it for round trips of 6.4 ms or more.
+  /// NOTE: STS publishes no per-second quota for AssumeRole*, and the
+  /// exchanges here are one per identity.
+  int max_concurrency = 64;
 };
 
 struct KubernetesSettings {
@@ -113,6 +125,11 @@ struct GcpSettings {
   std::string audience;
   std::string default_project;
   std::vector<GcpProject> projects;
+  /// Bound on Google Cloud edges probed at once. Secret Manager allows 90,000
+  /// access requests per minute per project (1,500 per second; Google Cloud
+  /// "Secret Manager quotas and limits"), so 32 stays below it for round
+  /// trips of 21 ms or more.
+  int max_concurrency = 32;
 };
 
 /// A user-assigned managed identity whose federated credentials the CI may
@@ -132,6 +149,11 @@ struct AzureSettings {
   std::string audience = "api://AzureADTokenExchange";
   std::string cloud = "AzurePublicCloud";
   std::vector<AzureIdentity> identities;
+  /// Bound on Azure edges probed at once. Key Vault allows 4,000 secret
+  /// transactions per 10 seconds per vault and region (Microsoft Learn, "Azure
+  /// Key Vault service limits"), so 16 stays below 400 per second for round
+  /// trips of 40 ms or more. Throttled reads are retried with backoff.
+  int max_concurrency = 16;
 };
 
 struct Config {

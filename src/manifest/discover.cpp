@@ -82,7 +82,8 @@ class Walker {
     std::error_code error;
     for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error))
       entries.push_back(*it);
-    if (error) warn(folder, "could not read folder \"" + relative(folder) + "\": " + error.message());
+    if (error)
+      warn(folder, "could not read folder \"" + relative(folder) + "\": " + error.message());
     std::sort(entries.begin(), entries.end());
     for (const auto& entry : entries) visit(entry, folder);
   }
@@ -100,8 +101,15 @@ class Walker {
     if (entry.is_symlink(error)) {
       // Symlinked folders are not followed: their targets inside the root are
       // walked on their own, and following them could loop.
-      if (entry.is_directory(error) || error) return;
-      if (has_manifest_extension(entry.path())) add_file(entry.path());
+      bool folder = entry.is_directory(error);
+      if (folder || !has_manifest_extension(entry.path())) return;
+      if (error) {
+        // A dangling symlink or a loop.
+        warn(entry.path(),
+             "skipped symlink \"" + relative(entry.path()) + "\": " + error.message());
+        return;
+      }
+      add_file(entry.path());
       return;
     }
     if (entry.is_directory(error)) {
@@ -111,7 +119,8 @@ class Walker {
       return;
     }
     // FIFOs, sockets and devices are skipped: reading one could block forever.
-    if (entry.is_regular_file(error) && has_manifest_extension(entry.path())) add_file(entry.path());
+    if (entry.is_regular_file(error) && has_manifest_extension(entry.path()))
+      add_file(entry.path());
   }
 
   static bool is_helm_chart(const fs::path& folder) {
@@ -134,8 +143,7 @@ class Walker {
   std::set<std::string> files_;
 };
 
-void add_error(std::vector<Diagnostic>& diagnostics, const std::string& file,
-               std::string message) {
+void add_error(std::vector<Diagnostic>& diagnostics, const std::string& file, std::string message) {
   Diagnostic diagnostic;
   diagnostic.location.file = file;
   diagnostic.message = std::move(message);

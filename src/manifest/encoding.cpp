@@ -6,6 +6,8 @@
 namespace sp::manifest {
 namespace {
 
+constexpr size_t kBinaryProbeSize = 8000;
+
 // Returns the length of the valid UTF-8 sequence at `text[at]`, or 0 when
 // the bytes there do not form one.
 size_t utf8_sequence_length(std::string_view text, size_t at) {
@@ -67,6 +69,13 @@ Diagnostic encoding_error(const SourceFile& file, size_t offset, std::string mes
   return diagnostic;
 }
 
+Diagnostic binary_error(const SourceFile& file, size_t offset) {
+  return encoding_error(file, offset,
+                        "binary file: NUL byte where YAML and JSON allow only text; remove the "
+                        "file from the scanned paths or rename it so that it does not end in "
+                        ".yaml, .yml or .json");
+}
+
 }  // namespace
 
 std::optional<Diagnostic> check_encoding(const SourceFile& file) {
@@ -94,13 +103,13 @@ std::optional<Diagnostic> check_encoding(const SourceFile& file) {
         convert_hint;
     return diagnostic;
   }
+  // A NUL byte in the first 8000 bytes marks a binary file, as in git's
+  // buffer_is_binary() (xdiff-interface.c). It is tested first so that an
+  // image reads as binary rather than as invalid UTF-8 at its first high byte.
+  size_t first_nul = text.substr(0, kBinaryProbeSize).find('\0');
+  if (first_nul != std::string_view::npos) return binary_error(file, first_nul);
   for (size_t at = 0; at < text.size();) {
-    if (text[at] == '\0') {
-      return encoding_error(file, at,
-                            "binary file: NUL byte where YAML and JSON allow only text; "
-                            "remove the file from the scanned paths or rename it so that it "
-                            "does not end in .yaml, .yml or .json");
-    }
+    if (text[at] == '\0') return binary_error(file, at);
     size_t length = utf8_sequence_length(text, at);
     if (length == 0) {
       return encoding_error(

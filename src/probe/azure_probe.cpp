@@ -40,8 +40,8 @@ Classification bad_response(const AzureFixContext& context, const std::string& w
   return result;
 }
 
-Classification check_value(const AzureFixContext& context, const std::string& json_key, const char* data,
-                           size_t length) {
+Classification check_key(const AzureFixContext& context, const std::string& json_key, const char* data,
+                         size_t length) {
   if (json_key.empty()) return ok(context, "returned the value");
   std::string value(data, length);
   KeyCheck check = check_json_key(value, json_key);
@@ -54,9 +54,21 @@ Classification check_value(const AzureFixContext& context, const std::string& js
   return result;
 }
 
+// Checks the other edges' keys of a shared read, then `json_key`.
+Classification check_value(const AzureFixContext& context, const std::string& json_key, SharedKeys* shared,
+                           const char* data, size_t length) {
+  check_shared_keys(shared, std::string_view(data, length), [&](const std::string& key, std::string& copy) {
+    Classification result = check_key(context, key, copy.data(), copy.size());
+    wipe(copy);
+    return result;
+  });
+  return check_key(context, json_key, data, length);
+}
+
 // Reads the SecretBundle in place, so the value exists only in `body` (and
 // the key check's copy, which it wipes); the caller wipes `body`.
-Classification read_secret_bundle(const AzureFixContext& context, const std::string& json_key, std::string& body) {
+Classification read_secret_bundle(const AzureFixContext& context, const std::string& json_key, SharedKeys* shared,
+                                  std::string& body) {
   rapidjson::Document document;
   document.ParseInsitu(body.data());
   if (document.HasParseError() || !document.IsObject()) return bad_response(context, "a response that is not a JSON object");
@@ -74,7 +86,7 @@ Classification read_secret_bundle(const AzureFixContext& context, const std::str
   auto value = document.FindMember("value");
   if (value == document.MemberEnd()) return bad_response(context, "a secret bundle without a value");
   if (!value->value.IsString()) return bad_response(context, "a secret bundle whose value is not a string");
-  return check_value(context, json_key, value->value.GetString(), value->value.GetStringLength());
+  return check_value(context, json_key, shared, value->value.GetString(), value->value.GetStringLength());
 }
 
 }  // namespace
@@ -97,7 +109,7 @@ Classification get_keyvault_secret(const AzureFixContext& context, const std::st
     return classify_keyvault_error(*outcome.last.error, auth::keyvault_inner_code(response.body),
                                    response.header("www-authenticate"), context, outcome.deadline_reached);
   }
-  Classification result = read_secret_bundle(context, json_key, response.body);
+  Classification result = read_secret_bundle(context, json_key, call.shared, response.body);
   wipe(response.body);
   return result;
 }

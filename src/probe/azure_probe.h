@@ -10,6 +10,7 @@
 #include "auth/retry.h"
 #include "core/model.h"
 #include "probe/azure_errors.h"
+#include "probe/shared_reads.h"
 #include "util/http.h"
 #include "util/sensitive.h"
 
@@ -20,6 +21,8 @@ struct AzureCall {
   /// Bearer token for the called resource (Key Vault or Resource Manager).
   const SensitiveString& token;
   auth::RetryPolicy retry;
+  /// Other edges' JSON keys to check against the value read; may be null.
+  SharedKeys* shared = nullptr;
 };
 
 /// Performs GET <vault>/secrets/<name>[/<version>]?api-version=7.4 with the

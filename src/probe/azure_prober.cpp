@@ -27,8 +27,8 @@ bool equal_ignoring_case(const std::string& a, const std::string& b) {
 }  // namespace
 
 AzureProber::AzureProber(http::HttpTransport& transport, const config::Config* config,
-                         auth::TokenOptions token_options, auth::RetryPolicy retry)
-    : transport_(transport), config_(config), retry_(retry) {
+                         auth::TokenOptions token_options, auth::RetryPolicy retry, SharedReads* reads)
+    : transport_(transport), config_(config), retry_(retry), reads_(reads) {
   audience_ = config != nullptr && !config->azure.audience.empty() ? config->azure.audience : kDefaultAudience;
   cloud_ = auth::azure_cloud(config != nullptr ? config->azure.cloud : "");
   token_options.audience = audience_;
@@ -92,8 +92,15 @@ EdgeResult AzureProber::probe(const PermissionEdge& edge) {
     apply(classify_azure_token_failure(*token.failure, context), result);
     result.provider_error = token.failure->error;
   } else {
-    AzureCall call{transport_, *token.token, retry_};
-    apply(get_keyvault_secret(context, edge.secret.json_key, call, result.provider_error), result);
+    auto read = [&](SharedKeys* shared) {
+      AzureCall call{transport_, *token.token, retry_, shared};
+      SharedReads::Outcome own;
+      own.classification = get_keyvault_secret(context, edge.secret.json_key, call, own.error);
+      return own;
+    };
+    SharedReads::Outcome outcome = reads_ != nullptr ? reads_->read("runtime", edge, read) : read(nullptr);
+    apply(outcome.classification, result);
+    result.provider_error = outcome.error;
   }
   check_trust_edge(edge, context.tenant, result);
   return result;

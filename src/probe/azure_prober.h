@@ -13,15 +13,17 @@
 #include "config/config.h"
 #include "core/model.h"
 #include "probe/azure_probe.h"
+#include "probe/shared_reads.h"
 
 namespace sp::probe {
 
 class AzureProber {
  public:
   /// `config` may be null; then the public cloud, the default audience and
-  /// no default tenant apply.
+  /// no default tenant apply. With `reads`, edges that make the same read
+  /// share one request.
   AzureProber(http::HttpTransport& transport, const config::Config* config, auth::TokenOptions token_options,
-              auth::RetryPolicy retry);
+              auth::RetryPolicy retry, SharedReads* reads = nullptr);
 
   /// Probes one edge whose secret.provider is "azure". Safe to call from
   /// several threads.
@@ -37,6 +39,7 @@ class AzureProber {
   std::string audience_;
   std::optional<auth::AzureCloud> cloud_;
   std::optional<auth::AzureTokenBroker> broker_;
+  SharedReads* reads_;
   std::mutex tenant_mutex_;
   /// Tenants read from vault challenges, by vault URL.
   std::map<std::string, std::shared_future<std::string>> vault_tenants_;

@@ -55,8 +55,8 @@ Classification bad_response(const GoogleFixContext& context, const std::string& 
 
 // Checks `json_key` in the decoded payload data[0, length). The caller wipes
 // the buffer; the key check wipes its own copy.
-Classification check_payload(const GoogleFixContext& context, const std::string& json_key, char* data,
-                             size_t length) {
+Classification check_key(const GoogleFixContext& context, const std::string& json_key, const char* data,
+                         size_t length) {
   if (json_key.empty()) return ok(context, "returned the payload");
   std::string value(data, length);
   KeyCheck check = check_json_key(value, json_key);
@@ -69,8 +69,19 @@ Classification check_payload(const GoogleFixContext& context, const std::string&
   return result;
 }
 
+// Checks the other edges' keys of a shared read, then `json_key`.
+Classification check_payload(const GoogleFixContext& context, const std::string& json_key, SharedKeys* shared,
+                             const char* data, size_t length) {
+  check_shared_keys(shared, std::string_view(data, length), [&](const std::string& key, std::string& copy) {
+    Classification result = check_key(context, key, copy.data(), copy.size());
+    wipe(copy);
+    return result;
+  });
+  return check_key(context, json_key, data, length);
+}
+
 Classification read_access_response(const GoogleFixContext& context, const std::string& json_key,
-                                    std::string& body) {
+                                    SharedKeys* shared, std::string& body) {
   // Parsed in place, and the payload decoded in place inside the body, so
   // the value exists only in this buffer (and the key check's copy); both
   // are wiped before returning.
@@ -90,7 +101,7 @@ Classification read_access_response(const GoogleFixContext& context, const std::
   const std::string expected = json::string_member(payload, "dataCrc32c");
   if (!expected.empty() && expected != std::to_string(crc32c(encoded, *length)))
     return bad_response(context, "payload data whose CRC32C does not match dataCrc32c (corrupted in transit)");
-  return check_payload(context, json_key, encoded, *length);
+  return check_payload(context, json_key, shared, encoded, *length);
 }
 
 }  // namespace
@@ -141,7 +152,7 @@ Classification access_secret_version(const GoogleFixContext& context, const std:
                                         context, outcome.deadline_reached);
   }
   std::string& body = outcome.last.response.body;
-  Classification result = read_access_response(context, json_key, body);
+  Classification result = read_access_response(context, json_key, call.shared, body);
   wipe(body);
   return result;
 }

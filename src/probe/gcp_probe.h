@@ -10,6 +10,7 @@
 #include "auth/retry.h"
 #include "core/model.h"
 #include "probe/gcp_errors.h"
+#include "probe/shared_reads.h"
 #include "util/http.h"
 #include "util/sensitive.h"
 
@@ -20,6 +21,8 @@ struct GoogleCall {
   /// Bearer token: the service account's token, or the federated token.
   const SensitiveString& token;
   auth::RetryPolicy retry;
+  /// Other edges' JSON keys to check against the payload read; may be null.
+  SharedKeys* shared = nullptr;
 };
 
 /// Returns the version `secret` names. `secret.id` is a secret id or a full

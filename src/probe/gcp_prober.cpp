@@ -61,8 +61,14 @@ EdgeResult GoogleProber::probe(const PermissionEdge& edge) {
       result.provider_error = federated.failure->error;
       return result;
     }
-    GoogleCall call{transport_, *federated.token, retry_};
-    apply(simulate_secret_access(context, call, result.provider_error), result);
+    SharedReads::Outcome read = shared_read(edge, [&](SharedKeys*) {
+      GoogleCall call{transport_, *federated.token, retry_};
+      SharedReads::Outcome own;
+      own.classification = simulate_secret_access(context, call, own.error);
+      return own;
+    });
+    apply(read.classification, result);
+    result.provider_error = read.error;
     result.simulated = true;
     return result;
   }
@@ -73,11 +79,22 @@ EdgeResult GoogleProber::probe(const PermissionEdge& edge) {
     apply(classify_google_token_failure(*token.failure, context), result);
     result.provider_error = token.failure->error;
   } else {
-    GoogleCall call{transport_, *token.token, retry_};
-    apply(access_secret_version(context, edge.secret.json_key, call, result.provider_error), result);
+    SharedReads::Outcome read = shared_read(edge, [&](SharedKeys* shared) {
+      GoogleCall call{transport_, *token.token, retry_, shared};
+      SharedReads::Outcome own;
+      own.classification = access_secret_version(context, edge.secret.json_key, call, own.error);
+      return own;
+    });
+    apply(read.classification, result);
+    result.provider_error = read.error;
   }
   check_trust_edge(edge, context, token, result);
   return result;
+}
+
+SharedReads::Outcome GoogleProber::shared_read(const PermissionEdge& edge, const SharedReads::Read& read) {
+  if (reads_ != nullptr) return reads_->read("runtime", edge, read);
+  return read(nullptr);
 }
 
 GkeTrustCheck GoogleProber::cached_trust_check(const std::string& key,

@@ -14,16 +14,22 @@
 #include "config/config.h"
 #include "core/model.h"
 #include "probe/gcp_probe.h"
+#include "probe/shared_reads.h"
 
 namespace sp::probe {
 
 class GoogleProber {
  public:
   /// `config` may be null; then no workload identity provider is known and
-  /// every edge is identity-unavailable.
+  /// every edge is identity-unavailable. With `reads`, edges that make the
+  /// same read share one request.
   GoogleProber(http::HttpTransport& transport, const config::Config* config, auth::TokenOptions token_options,
-               auth::RetryPolicy retry)
-      : transport_(transport), config_(config), retry_(retry), broker_(transport, std::move(token_options), retry) {}
+               auth::RetryPolicy retry, SharedReads* reads = nullptr)
+      : transport_(transport),
+        config_(config),
+        retry_(retry),
+        broker_(transport, std::move(token_options), retry),
+        reads_(reads) {}
 
   /// Probes one edge whose secret.provider is "gcp". Safe to call from
   /// several threads.
@@ -33,11 +39,13 @@ class GoogleProber {
   void check_trust_edge(const PermissionEdge& edge, const GoogleFixContext& context,
                         const auth::GoogleToken& service_account_token, EdgeResult& result);
   GkeTrustCheck cached_trust_check(const std::string& key, const std::function<GkeTrustCheck()>& check);
+  SharedReads::Outcome shared_read(const PermissionEdge& edge, const SharedReads::Read& read);
 
   http::HttpTransport& transport_;
   const config::Config* config_;
   auth::RetryPolicy retry_;
   auth::GoogleTokenBroker broker_;
+  SharedReads* reads_;
   std::mutex trust_mutex_;
   std::map<std::string, std::shared_future<GkeTrustCheck>> trust_checks_;
 };

@@ -14,8 +14,10 @@
 #include "auth/endpoints.h"
 #include "probe/aws_errors.h"
 #include "probe/azure_prober.h"
+#include "probe/edge_scheduler.h"
 #include "probe/gcp_prober.h"
 #include "probe/secret_probe.h"
+#include "probe/shared_reads.h"
 #include "probe/trust_policy.h"
 #include "util/http.h"
 #include "util/log.h"
@@ -28,17 +30,20 @@ constexpr const char* kOperatorNote = "operator can read, runtime identity canno
 // Shared state of one probe run.
 class Run {
  public:
-  Run(const ProbeOptions& options, http::HttpTransport& transport)
+  Run(const ProbeOptions& options, http::HttpTransport& transport, SharedReads& reads)
       : options_(options),
         transport_(transport),
+        reads_(reads),
         retry_(make_retry(options)),
         tokens_(transport, auth::TokenOptions{options.token_file, options.token_env, options.audience},
                 retry_),
         region_(auth::default_region(options.config)),
         sts_(transport, tokens_, make_sts_options(options, retry_, region_)),
         operator_(auth::operator_credentials_from_env()),
-        google_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_),
-        azure_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_) {}
+        google_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_,
+                &reads),
+        azure_(transport, options.config, auth::TokenOptions{options.token_file, options.token_env, ""}, retry_,
+               &reads) {}
 
   /// Routes `edge` by its secret's provider, so that each provider's tokens
   /// reach only that provider's endpoints.
@@ -83,6 +88,7 @@ class Run {
 
   const ProbeOptions& options_;
   http::HttpTransport& transport_;
+  SharedReads& reads_;
   auth::RetryPolicy retry_;
   auth::CiTokenSource tokens_;
   std::string region_;
@@ -148,8 +154,14 @@ EdgeResult Run::probe(const PermissionEdge& edge) {
     outcome = classify_session_failure(*session.failure, context, options_.audience);
     result.provider_error = session.failure->error;
   } else {
-    ProbeCall call{transport_, *session.credentials, secret_region(edge), retry_, edge.identity.principal};
-    outcome = probe_secret(edge, call, result.provider_error);
+    SharedReads::Outcome read = reads_.read("runtime", edge, [&](SharedKeys* shared) {
+      ProbeCall call{transport_, *session.credentials, secret_region(edge), retry_, edge.identity.principal, shared};
+      SharedReads::Outcome own;
+      own.classification = probe_secret(edge, call, own.error);
+      return own;
+    });
+    outcome = read.classification;
+    result.provider_error = read.error;
   }
   result.verdict = outcome.verdict;
   result.layer = outcome.layer;
@@ -264,11 +276,27 @@ void Run::check_trust_edge(const PermissionEdge& edge, const auth::SessionResult
 void Run::compare_with_operator(const PermissionEdge& edge, EdgeResult& result) {
   if (!operator_ || result.layer == Layer::kTrustPolicy) return;
   if (result.verdict != Verdict::kDenied && result.verdict != Verdict::kNotFound) return;
-  ProbeCall call{transport_, *operator_, secret_region(edge), retry_, "operator credentials"};
-  std::optional<ProviderError> ignored;
-  Classification as_operator = probe_secret(edge, call, ignored);
+  SharedReads::Outcome read = reads_.read("operator", edge, [&](SharedKeys* shared) {
+    ProbeCall call{transport_, *operator_, secret_region(edge), retry_, "operator credentials", shared};
+    SharedReads::Outcome own;
+    own.classification = probe_secret(edge, call, own.error);
+    return own;
+  });
+  const Classification& as_operator = read.classification;
   if (as_operator.verdict == Verdict::kOk || as_operator.verdict == Verdict::kKeyMissing)
     result.operator_note = kOperatorNote;
+}
+
+}  // namespace
+
+namespace {
+
+std::map<std::string, size_t> provider_limits(const ProbeOptions& options) {
+  config::Config defaults;
+  const config::Config& config = options.config != nullptr ? *options.config : defaults;
+  return {{"aws", static_cast<size_t>(config.aws.max_concurrency)},
+          {"gcp", static_cast<size_t>(config.gcp.max_concurrency)},
+          {"azure", static_cast<size_t>(config.azure.max_concurrency)}};
 }
 
 }  // namespace
@@ -276,20 +304,23 @@ void Run::compare_with_operator(const PermissionEdge& edge, EdgeResult& result) 
 std::vector<EdgeResult> probe_edges(const std::vector<PermissionEdge>& edges, const ProbeOptions& options,
                                     http::HttpTransport& transport) {
   std::vector<EdgeResult> results(edges.size());
-  Run run(options, transport);
-  std::atomic<size_t> next{0};
+  SharedReads reads(edges);
+  Run run(options, transport, reads);
+  size_t workers = std::min<size_t>(std::max(1, options.concurrency), edges.size());
+  EdgeScheduler schedule(edges, workers, provider_limits(options));
   auto worker = [&] {
-    for (size_t i = next++; i < edges.size(); i = next++) {
+    while (std::optional<size_t> next = schedule.next()) {
+      size_t i = *next;
       if (!edges[i].unresolved_reason.empty()) {
         results[i].edge = edges[i];
         results[i].verdict = Verdict::kUnresolved;
         results[i].message = edges[i].unresolved_reason;
-        continue;
+      } else {
+        results[i] = run.dispatch(edges[i]);
       }
-      results[i] = run.dispatch(edges[i]);
+      schedule.finish(i);
     }
   };
-  size_t workers = std::min<size_t>(std::max(1, options.concurrency), edges.size());
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
   worker();

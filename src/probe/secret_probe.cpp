@@ -29,9 +29,9 @@ Classification ok(const PermissionEdge& edge, const ProbeCall& call, const std::
   return result;
 }
 
-// Applies the JSON key check to `value` (wiped afterwards) and words the result.
-Classification check_value(const PermissionEdge& edge, const ProbeCall& call, std::string& value) {
-  const std::string& key = edge.secret.json_key;
+// Applies the check of JSON key `key` to `value` (wiped afterwards) and words the result.
+Classification check_key(const PermissionEdge& edge, const ProbeCall& call, const std::string& key,
+                         std::string& value) {
   if (key.empty()) {
     wipe(value);
     return ok(edge, call, "returned the value");
@@ -47,6 +47,14 @@ Classification check_value(const PermissionEdge& edge, const ProbeCall& call, st
   return result;
 }
 
+// Checks the other edges' keys of a shared read, then the edge's own key.
+Classification check_value(const PermissionEdge& edge, const ProbeCall& call, std::string& value) {
+  check_shared_keys(call.shared, value, [&](const std::string& key, std::string& copy) {
+    return check_key(edge, call, key, copy);
+  });
+  return check_key(edge, call, edge.secret.json_key, value);
+}
+
 Classification failed(const PermissionEdge& edge, const ProbeCall& call,
                       const auth::RetryOutcome& outcome, std::optional<ProviderError>& error) {
   FixContext context{edge.operation, call.role_arn, edge.secret};
@@ -58,6 +66,18 @@ Classification failed(const PermissionEdge& edge, const ProbeCall& call,
   }
   error = outcome.last.error;
   return classify_probe_error(*outcome.last.error, context, outcome.deadline_reached);
+}
+
+// Words the check of JSON key `key` on a binary secret, which has no keys.
+Classification binary_key(const PermissionEdge& edge, const ProbeCall& call, const std::string& key) {
+  if (key.empty()) return ok(edge, call, "returned the value");
+  Classification result;
+  result.verdict = Verdict::kKeyMissing;
+  result.message = subject(edge, call) + " returned a binary secret (SecretBinary), which has no JSON key \"" +
+                   key + "\"";
+  result.fix = "Store the secret as a JSON SecretString with the key \"" + key +
+               "\", or drop the key from the reference.";
+  return result;
 }
 
 Classification get_secret_value(const PermissionEdge& edge, const ProbeCall& call,
@@ -91,15 +111,13 @@ Classification get_secret_value(const PermissionEdge& edge, const ProbeCall& cal
     result.fix = "Rerun the check.";
     return result;
   }
-  if (binary && !edge.secret.json_key.empty()) {
+  if (binary) {
     wipe(value);
-    Classification result;
-    result.verdict = Verdict::kKeyMissing;
-    result.message = subject(edge, call) + " returned a binary secret (SecretBinary), which has no JSON key \"" +
-                     edge.secret.json_key + "\"";
-    result.fix = "Store the secret as a JSON SecretString with the key \"" + edge.secret.json_key +
-                 "\", or drop the key from the reference.";
-    return result;
+    if (call.shared != nullptr) {
+      call.shared->results.clear();
+      for (const std::string& key : call.shared->keys) call.shared->results.push_back(binary_key(edge, call, key));
+    }
+    return binary_key(edge, call, edge.secret.json_key);
   }
   return check_value(edge, call, value);
 }

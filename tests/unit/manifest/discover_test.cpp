@@ -149,11 +149,43 @@ TEST_CASE("Symlink loops and FIFOs are skipped", "[manifest]") {
     CHECK(diagnostic.severity == Diagnostic::Severity::kWarning);
 
   diagnostics.clear();
-  files = sp::manifest::discover_manifest_files(repository.root(),
-                                                {"deploy/fifo.yaml", "deploy/loop1.yaml"}, diagnostics);
+  files = sp::manifest::discover_manifest_files(
+      repository.root(), {"deploy/fifo.yaml", "deploy/loop1.yaml"}, diagnostics);
   CHECK(files.empty());
   REQUIRE(diagnostics.size() == 2);
   CHECK(diagnostics[0].message == "skipped \"deploy/fifo.yaml\": not a regular file");
   INFO(diagnostics[1].message);
   CHECK(diagnostics[1].message.starts_with("skipped \"deploy/loop1.yaml\": "));
+}
+
+TEST_CASE("Dangling and escaping symlinks warn", "[manifest]") {
+  TempRepository repository;
+  TempRepository elsewhere;
+  repository.write("deploy/a.yaml");
+  elsewhere.write("secret.yaml");
+  fs::create_symlink("missing.yaml", repository.path() / "deploy/dangling.yaml");
+  fs::create_symlink("notes.txt", repository.path() / "deploy/dangling.txt");
+  // Each hop stays inside the root except the last.
+  fs::create_symlink(elsewhere.path() / "secret.yaml", repository.path() / "deploy/hop2.yaml");
+  fs::create_symlink("hop2.yaml", repository.path() / "deploy/hop1.yaml");
+  fs::create_directory_symlink(elsewhere.path(), repository.path() / "outside");
+  std::vector<Diagnostic> diagnostics;
+  auto files = sp::manifest::discover_manifest_files(repository.root(), {}, diagnostics);
+  CHECK(files == std::vector<std::string>{"deploy/a.yaml"});
+  REQUIRE(diagnostics.size() == 3);
+  CHECK(diagnostics[0].message ==
+        "skipped symlink \"deploy/dangling.yaml\": No such file or directory");
+  CHECK(diagnostics[1].message ==
+        "skipped symlink \"deploy/hop1.yaml\": its target is outside the repository root");
+  CHECK(diagnostics[2].message ==
+        "skipped symlink \"deploy/hop2.yaml\": its target is outside the repository root");
+
+  diagnostics.clear();
+  files = sp::manifest::discover_manifest_files(repository.root(), {"outside/secret.yaml"},
+                                                diagnostics);
+  CHECK(files.empty());
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].severity == Diagnostic::Severity::kError);
+  CHECK(diagnostics[0].message.starts_with(
+      "manifest path \"outside/secret.yaml\" is outside the repository root"));
 }

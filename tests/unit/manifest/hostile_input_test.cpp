@@ -52,6 +52,16 @@ TEST_CASE("Binary file is an error at its first NUL byte", "[manifest]") {
   CHECK(diagnostics[0].source_line == "data: ab?cd");
 }
 
+TEST_CASE("NUL in first 8000 bytes means binary", "[manifest]") {
+  std::vector<Diagnostic> diagnostics;
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  load_manifest_text("logo.yaml", png, diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].location.line == 3);
+  CHECK(diagnostics[0].location.column == 1);
+  CHECK(diagnostics[0].message.starts_with("binary file: NUL byte"));
+}
+
 TEST_CASE("Invalid UTF-8 names the first bad byte", "[manifest]") {
   struct Case {
     std::string bytes;
