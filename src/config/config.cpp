@@ -536,13 +536,17 @@ class ConfigReader {
 
 Config load_config(const std::string& root, const std::string& path,
                    std::vector<Diagnostic>& diagnostics) {
-  Config config;
   std::ifstream stream(std::filesystem::path(root) / path, std::ios::binary);
-  if (!stream) return config;
-  config.path = path;
+  if (!stream) return Config{};
   std::ostringstream buffer;
   buffer << stream.rdbuf();
-  std::string text = buffer.str();
+  return parse_config_text(path, buffer.str(), diagnostics);
+}
+
+Config parse_config_text(const std::string& path, const std::string& text,
+                         std::vector<Diagnostic>& diagnostics) {
+  Config config;
+  config.path = path;
   std::vector<std::string> lines = text::split_lines(text);
   size_t first_new = diagnostics.size();
   try {

@@ -172,6 +172,11 @@ struct Config {
 Config load_config(const std::string& root, const std::string& path,
                    std::vector<Diagnostic>& diagnostics);
 
+/// Parses `text`, the content of the config file at `path`, as load_config()
+/// does after reading the file.
+Config parse_config_text(const std::string& path, const std::string& text,
+                         std::vector<Diagnostic>& diagnostics);
+
 /// Returns the first `aws.roles` entry that matches `role_arn`, or nullptr.
 const RoleAccess* find_role_access(const Config& config, const std::string& role_arn);
 

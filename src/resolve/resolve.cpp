@@ -5,11 +5,29 @@
 #include "resolve/aws/ecs_task_definition.h"
 #include "resolve/context.h"
 #include "resolve/gcp/cloud_run.h"
+#include "resolve/kinds.h"
 #include "resolve/kubernetes/external_secrets.h"
 #include "resolve/kubernetes/object_index.h"
 #include "resolve/kubernetes/secrets_store_csi.h"
+#include "util/log.h"
 
 namespace sp::resolve {
+namespace {
+
+void log_dropped_kinds(const DocumentFilter& filter) {
+  if (filter.dropped().empty()) return;
+  size_t total = 0;
+  std::string kinds;
+  for (const auto& [kind, count] : filter.dropped()) {
+    total += count;
+    if (!kinds.empty()) kinds += ", ";
+    kinds += kind + " (" + std::to_string(count) + ")";
+  }
+  log::debug("resolve", "skipped " + std::to_string(total) +
+                            " documents of kinds no resolver reads: " + kinds);
+}
+
+}  // namespace
 
 void resolve_documents(const std::vector<manifest::Document>& documents,
                        const config::Config& config, ResolveResult& result) {
@@ -25,16 +43,22 @@ void resolve_documents(const std::vector<manifest::Document>& documents,
 }
 
 ResolveResult resolve_repository(const std::string& root, const std::vector<std::string>& paths,
-                                 const config::Config& config) {
+                                 const config::Config& config,
+                                 const manifest::LoadOptions& load_options) {
   ResolveResult result;
   std::vector<manifest::Document> documents;
+  DocumentFilter filter(result.diagnostics);
+  manifest::LoadOptions options = load_options;
+  options.keep = [&filter](const manifest::Document& document) { return filter.keep(document); };
   for (const auto& path : manifest::discover_manifest_files(root, paths, result.diagnostics)) {
+    size_t seen_before = filter.seen();
     std::vector<manifest::Document> loaded =
-        manifest::load_manifest_file(root, path, result.diagnostics);
-    if (!loaded.empty()) ++result.manifest_files;
+        manifest::load_manifest_file(root, path, result.diagnostics, options);
+    if (filter.seen() > seen_before) ++result.manifest_files;
     documents.insert(documents.end(), std::make_move_iterator(loaded.begin()),
                      std::make_move_iterator(loaded.end()));
   }
+  log_dropped_kinds(filter);
   resolve_documents(documents, config, result);
   return result;
 }

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/model.h"
 #include "manifest/document.h"
+#include "manifest/load.h"
 
 namespace sp::resolve {
 
@@ -25,9 +26,11 @@ struct ResolveResult {
 /// aws, gcpsm and azurekv).
 /// Edges come in manifest order; build_plan() sorts them. Input problems
 /// are diagnostics; an edge whose identity or secret the manifests do not
-/// determine carries `unresolved_reason`.
+/// determine carries `unresolved_reason`. Documents of kinds no resolver
+/// reads are dropped as they load; `load_options.keep` is replaced.
 ResolveResult resolve_repository(const std::string& root, const std::vector<std::string>& paths,
-                                 const config::Config& config);
+                                 const config::Config& config,
+                                 const manifest::LoadOptions& load_options = {});
 
 /// Resolves already loaded documents (the seam for tests), appending to
 /// `result`.

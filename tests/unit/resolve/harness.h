@@ -8,19 +8,27 @@
 
 #include "config/config.h"
 #include "manifest/load.h"
+#include "resolve/kinds.h"
 #include "resolve/resolve.h"
 
 namespace sp::test {
 
 using ManifestFiles = std::vector<std::pair<std::string, std::string>>;
 
-/// Loads each (path, text) pair and resolves them together.
+/// Loads each (path, text) pair and resolves them together. Documents pass
+/// the same kind filter as in resolve_repository(), so a resolver test fails
+/// when the filter drops a kind the resolver reads; the filter's own
+/// warnings are left out of the result.
 inline resolve::ResolveResult resolve_files(const ManifestFiles& files,
                                             const config::Config& config = {}) {
   resolve::ResolveResult result;
   std::vector<manifest::Document> documents;
+  std::vector<Diagnostic> filter_warnings;
+  resolve::DocumentFilter filter(filter_warnings);
+  manifest::LoadOptions options;
+  options.keep = [&filter](const manifest::Document& document) { return filter.keep(document); };
   for (const auto& [path, text] : files) {
-    auto loaded = manifest::load_manifest_text(path, text, result.diagnostics);
+    auto loaded = manifest::load_manifest_text(path, text, result.diagnostics, options);
     documents.insert(documents.end(), loaded.begin(), loaded.end());
   }
   resolve::resolve_documents(documents, config, result);
