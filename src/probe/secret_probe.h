@@ -8,6 +8,7 @@
 #include "auth/retry.h"
 #include "core/model.h"
 #include "probe/aws_errors.h"
+#include "probe/shared_reads.h"
 #include "util/http.h"
 
 namespace sp::probe {
@@ -20,6 +21,8 @@ struct ProbeCall {
   auth::RetryPolicy retry;
   /// Runtime role ARN, named in messages and fixes.
   std::string role_arn;
+  /// Other edges' JSON keys to check against the value read; may be null.
+  SharedKeys* shared = nullptr;
 };
 
 /// Performs `edge.operation` on `edge.secret` as the platform does:
