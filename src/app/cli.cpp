@@ -6,12 +6,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "manifest/load.h"
 #include "report/github.h"
 #include "report/github_context.h"
 #include "util/http.h"
@@ -43,7 +45,10 @@ po::options_description common_options(Options& options) {
        "config file, relative to the root")
       ("report", po::value(&options.report_path), "write the JSON report to this file")
       ("log-level", po::value(&options.log_level)->default_value("info"),
-       "debug, info, warning or error");
+       "debug, info, warning or error")
+      ("max-file-size", po::value(&options.max_file_size)->default_value("64M"),
+       "maximum size of one manifest file, in bytes or with a K, M or G suffix (powers of "
+       "1024); a larger file is an input error and is not read; 0 means no limit");
   return description;
 }
 
@@ -244,6 +249,13 @@ int run(int argc, char** argv) {
       return kUsageError;
     }
   }
+  std::optional<std::uintmax_t> max_file_size = manifest::parse_byte_size(options.max_file_size);
+  if (!max_file_size) {
+    std::cerr << "secret-preflight: error: invalid --max-file-size '" << options.max_file_size
+              << "'; expected a number of bytes with an optional K, M or G suffix, such as 128M\n";
+    return kUsageError;
+  }
+  options.max_file_size_bytes = *max_file_size;
   if (!set_log_level(options.log_level)) {
     std::cerr << "secret-preflight: error: invalid --log-level '" << options.log_level
               << "'; expected debug, info, warning or error\n";

@@ -39,8 +39,10 @@ std::string plural(size_t count, const std::string& noun) {
 // problems land in `run.diagnostics`.
 std::vector<PermissionEdge> load_plan(const Options& options, const config::Config& config,
                                       report::RunReport& run) {
+  manifest::LoadOptions load_options;
+  load_options.max_file_size = options.max_file_size_bytes;
   resolve::ResolveResult resolved =
-      resolve::resolve_repository(options.root, options.paths, config);
+      resolve::resolve_repository(options.root, options.paths, config, load_options);
   run.diagnostics.insert(run.diagnostics.end(), resolved.diagnostics.begin(),
                          resolved.diagnostics.end());
   std::vector<PermissionEdge> edges = plan::build_plan(std::move(resolved.edges));

@@ -3,6 +3,7 @@
 // variable; an explicit argument wins.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct Options {
   int concurrency = 16;
   int max_attempts = 3;
   double deadline_seconds = 0;
+  /// --max-file-size as given, and in bytes once cli.cpp has parsed it.
+  std::string max_file_size = "64M";
+  std::uintmax_t max_file_size_bytes = std::uintmax_t{64} << 20;
 };
 
 }  // namespace sp::app
