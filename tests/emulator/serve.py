@@ -54,6 +54,7 @@ class HttpRequest:
     body: bytes
     peer_ip: str
     cached_params: dict = None
+    peer_port: int = 0
 
 
 class EmulatorState:
@@ -100,6 +101,8 @@ class EmulatorState:
             "query": http_request.query,
             "headers": headers,
             "body": body,
+            # One TLS connection per client port, so tests can count connections.
+            "peer_port": http_request.peer_port,
         }
         with self._log_lock, open(self.request_log_path, "a") as log_file:
             log_file.write(json.dumps(entry) + "\n")
@@ -178,6 +181,7 @@ class Handler(BaseHTTPRequestHandler):
             headers=list(self.headers.items()),
             body=self._read_body(),
             peer_ip=self.client_address[0],
+            peer_port=self.client_address[1],
         )
         state.record(http_request)
         request_id = str(uuid.uuid4())
