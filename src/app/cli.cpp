@@ -76,6 +76,9 @@ po::options_description check_options(Options& options) {
        "attempts per provider call, including the first, before a probe is inconclusive")
       ("deadline", po::value(&options.deadline_seconds)->default_value(0),
        "seconds after which unfinished probes stop as inconclusive; 0 means no deadline")
+      ("request-timeout", po::value(&options.request_timeout_seconds)->default_value(30),
+       "seconds one HTTP request may take, connection included, before it counts as a "
+       "timed-out attempt")
       ("sarif", po::value(&options.sarif_path),
        "write SARIF 2.1.0 for GitHub code scanning to this file")
       ("on-missing-token", po::value(&options.on_missing_token)->default_value("plan"),
@@ -280,9 +283,10 @@ int run(int argc, char** argv) {
                  "path or its permissions\n";
     return kUsageError;
   }
-  if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0) {
+  if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0 ||
+      !(options.request_timeout_seconds > 0)) {
     std::cerr << "secret-preflight: error: --concurrency and --max-attempts must be at least 1, "
-                 "and --deadline at least 0\n";
+                 "--deadline at least 0 and --request-timeout more than 0\n";
     return kUsageError;
   }
 

@@ -158,6 +158,7 @@ probe::ProbeOptions probe_options(const Options& options, const config::Config& 
   probe_options.concurrency = options.concurrency;
   probe_options.max_attempts = options.max_attempts;
   probe_options.deadline_seconds = options.deadline_seconds;
+  probe_options.request_timeout_seconds = options.request_timeout_seconds;
   probe_options.token_file = options.token_file;
   probe_options.token_env = options.token_env;
   probe_options.audience = !options.audience.empty() ? options.audience : config.aws.audience;
@@ -229,6 +230,8 @@ void publish_pull_request_channels(const Options& options, const github::EventCo
   http::TransportOptions transport_options;
   transport_options.ca_bundle = http::resolve_ca_bundle(options.ca_bundle);
   transport_options.max_connections = 2;
+  transport_options.request_timeout =
+      std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
   std::unique_ptr<http::HttpTransport> transport = http::make_curl_transport(transport_options);
   if (comment) {
     std::string outcome =

@@ -37,6 +37,7 @@ struct Options {
   int concurrency = 16;
   int max_attempts = 3;
   double deadline_seconds = 0;
+  double request_timeout_seconds = 30;
   /// --max-file-size as given, and in bytes once cli.cpp has parsed it.
   std::string max_file_size = "64M";
   std::uintmax_t max_file_size_bytes = std::uintmax_t{64} << 20;

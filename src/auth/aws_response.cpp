@@ -87,6 +87,14 @@ bool is_throttling(const ProviderError& error) {
   return error.http_status == 429 || contains(kThrottlingCodes, error.code);
 }
 
+bool is_clock_skew(const ProviderError& error) {
+  if (error.code == "RequestTimeTooSkewed" || error.code == "RequestExpired" ||
+      error.code == "RequestInTheFuture")
+    return true;
+  bool signature_error = error.code == "SignatureDoesNotMatch" || error.code == "InvalidSignatureException";
+  return signature_error && error.message.find("Signature expired") != std::string::npos;
+}
+
 bool is_retryable(const ProviderError& error) {
   if (error.http_status == 0) return true;  // connection failure, reset or timeout
   if (error.http_status >= 500) return true;

@@ -25,4 +25,11 @@ bool is_retryable(const ProviderError& error);
 /// True for throttling codes and HTTP 429.
 bool is_throttling(const ProviderError& error);
 
+/// True for the errors AWS sends when the request's signing time is too far
+/// from its own clock: RequestTimeTooSkewed, RequestExpired,
+/// RequestInTheFuture, and SignatureDoesNotMatch or InvalidSignatureException
+/// with "Signature expired". They are not retried, because the product signs
+/// with the runner's clock and cannot correct it.
+bool is_clock_skew(const ProviderError& error);
+
 }  // namespace sp::auth

@@ -219,7 +219,7 @@ StsClient::assume_with_web_identity(const Hop& hop) {
     add_param(request.body, "WebIdentityToken", token.token.reveal());
     add_param(request.body, "DurationSeconds", std::to_string(options_.duration_seconds));
     if (!hop.session_policy.empty()) add_param(request.body, "Policy", hop.session_policy);
-    request.timeout = time_left(options_.retry, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(options_.retry);
     http::Response response = transport_.perform(request);
     wipe(request.body);
     return response;
@@ -259,7 +259,7 @@ std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure> StsClient::a
     add_param(request.body, "RoleSessionName", role_session_name(options_.run_id));
     add_param(request.body, "DurationSeconds", std::to_string(options_.duration_seconds));
     if (!hop.session_policy.empty()) add_param(request.body, "Policy", hop.session_policy);
-    request.timeout = time_left(options_.retry, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(options_.retry);
     sign(request, caller, signing_region(Service::kSts, options_.region), "sts",
          std::chrono::system_clock::now());
     Attempt attempt;

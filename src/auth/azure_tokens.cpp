@@ -72,7 +72,7 @@ AzureToken AzureTokenBroker::request_token(const std::string& tenant, const std:
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   request.body = client_assertion_form(client_id, scope, ci.token.reveal());
   RetryOutcome outcome = run_with_retries(retry_, "the Entra ID token request", client_id, [&] {
-    request.timeout = time_left(retry_, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(retry_);
     Attempt attempt;
     attempt.response = transport_.perform(request);
     if (!attempt.response.ok()) attempt.error = parse_entra_error(attempt.response);

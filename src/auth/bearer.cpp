@@ -11,7 +11,7 @@ RetryOutcome send_with_bearer(http::HttpTransport& transport, const SensitiveStr
   request.headers.emplace_back("Authorization", "Bearer " + token.reveal());
   request.headers.emplace_back("Accept", "application/json");
   RetryOutcome outcome = run_with_retries(retry, operation, target, [&] {
-    request.timeout = time_left(retry, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(retry);
     Attempt attempt;
     attempt.response = transport.perform(request);
     if (!attempt.response.ok()) attempt.error = parse_error(attempt.response);

@@ -90,7 +90,7 @@ TokenResult CiTokenSource::fetch_from_github(const std::string& base_url,
   RetryOutcome outcome = run_with_retries(retry_, "the GitHub OIDC token request", "audience " +
                                           options_.audience, [&] {
     Attempt attempt;
-    request.timeout = time_left(retry_, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(retry_);
     attempt.response = transport_.perform(request);
     if (!attempt.response.ok()) {
       ProviderError error;
@@ -116,7 +116,9 @@ TokenResult CiTokenSource::fetch_from_github(const std::string& base_url,
   document.ParseInsitu(response.body.data());
   std::string token = document.HasParseError() ? "" : json::string_member(document, "value");
   wipe(response.body);
-  if (token.empty()) return failure("GitHub OIDC token response has no \"value\" field");
+  // A 200 without a token is a broken response, not a missing permission,
+  // so it is transient: the edges become inconclusive, never identity-unavailable.
+  if (token.empty()) return failure("GitHub OIDC token response is not JSON with a \"value\" field", true);
   return accept(std::move(token));
 }
 

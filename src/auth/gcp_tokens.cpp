@@ -21,7 +21,7 @@ constexpr const char* kImpersonatedLifetime = "600s";
 RetryOutcome send(http::HttpTransport& transport, const RetryPolicy& retry, http::Request& request,
                   const std::string& operation, const std::string& target) {
   return run_with_retries(retry, operation, target, [&] {
-    request.timeout = time_left(retry, std::chrono::milliseconds(30'000));
+    request.timeout = attempt_timeout(retry);
     Attempt attempt;
     attempt.response = transport.perform(request);
     if (!attempt.response.ok()) attempt.error = parse_google_error(attempt.response);

@@ -45,7 +45,11 @@ double backoff_seconds(const RetryPolicy& policy, int retry, double random01) {
 std::chrono::milliseconds time_left(const RetryPolicy& policy, std::chrono::milliseconds cap) {
   if (policy.deadline == Clock::time_point::max()) return cap;
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(policy.deadline - Clock::now());
-  return std::clamp(left, std::chrono::milliseconds(0), cap);
+  return std::clamp(left, std::chrono::milliseconds(1), std::max(cap, std::chrono::milliseconds(1)));
+}
+
+std::chrono::milliseconds attempt_timeout(const RetryPolicy& policy) {
+  return time_left(policy, policy.request_timeout);
 }
 
 RetryOutcome run_with_retries(const RetryPolicy& policy, const std::string& operation,
@@ -60,11 +64,18 @@ RetryOutcome run_with_retries(const RetryPolicy& policy, const std::string& oper
     outcome.last = attempt();
     ++outcome.attempts;
     if (!outcome.last.error || !is_retryable(*outcome.last.error)) return outcome;
+    if (outcome.last.response.tls_failure) {
+      log::warning("not retrying " + operation + " for " + target +
+                   ": TLS verification failed, which a retry cannot change: " + describe(*outcome.last.error));
+      return outcome;
+    }
     if (outcome.attempts >= max_attempts) return outcome;
 
     double random01 = policy.random ? policy.random() : default_random();
     double wait = backoff_seconds(policy, outcome.attempts, random01);
-    wait = std::max(wait, server_requested_wait(outcome.last.response));
+    // A server's Retry-After raises the wait up to max_delay_seconds, so a
+    // huge value cannot stall a run that has no deadline.
+    wait = std::max(wait, std::min(server_requested_wait(outcome.last.response), policy.max_delay_seconds));
     auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(wait));
     if (wake >= policy.deadline) {

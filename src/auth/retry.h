@@ -23,6 +23,8 @@ struct RetryPolicy {
   double max_delay_seconds = 20.0;
   /// No attempt starts and no wait ends after this point.
   Clock::time_point deadline = Clock::time_point::max();
+  /// Timeout of one attempt, connection included.
+  std::chrono::milliseconds request_timeout{30'000};
   /// Returns a uniform value in [0, 1); tests make it fixed.
   std::function<double()> random;
   /// Waits; tests record the delays instead.
@@ -47,13 +49,19 @@ struct RetryOutcome {
 double backoff_seconds(const RetryPolicy& policy, int retry, double random01);
 
 /// Runs `attempt` until it succeeds, fails with an error that is not
-/// retryable, the attempts run out, or the deadline passes. Logs each retry
-/// as "retrying <operation> for <target> (attempt 2 of 3): <reason>".
+/// retryable or with a TLS verification failure, the attempts run out, or
+/// the deadline passes. Logs each retry as
+/// "retrying <operation> for <target> (attempt 2 of 3): <reason>".
 RetryOutcome run_with_retries(const RetryPolicy& policy, const std::string& operation,
                               const std::string& target, const std::function<Attempt()>& attempt);
 
 /// Returns the time left before `policy.deadline`, capped at `cap`, for a
-/// request timeout; zero when the deadline has passed.
+/// request timeout; 1 ms when the deadline has passed, because a zero
+/// timeout would fall back to the transport's default.
 std::chrono::milliseconds time_left(const RetryPolicy& policy, std::chrono::milliseconds cap);
+
+/// Returns the timeout for one attempt: `policy.request_timeout`, cut to the
+/// time left before the deadline.
+std::chrono::milliseconds attempt_timeout(const RetryPolicy& policy);
 
 }  // namespace sp::auth

@@ -246,6 +246,11 @@ Classification classify_probe_error(const ProviderError& error, const FixContext
     result.message = attempted + " was rejected as invalid: " + describe_error(error);
     result.fix = "Fix the name, version id or label of " + secret_noun(context.secret) +
                  " in the reference.";
+  } else if (auth::is_clock_skew(error)) {
+    result.verdict = Verdict::kInconclusive;
+    result.message = attempted + " failed because the runner's clock is off: " + describe_error(error) +
+                     "; this says nothing about the secret";
+    result.fix = "Set the runner's clock right (AWS rejects signatures more than 5 minutes off), then rerun.";
   } else if (is_session_auth_error(code)) {
     result.verdict = Verdict::kInconclusive;
     result.message = attempted + " failed because AWS did not accept the probe's session: " +
@@ -316,6 +321,24 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
     return result;
   }
+  // A wrong clock, an expired token or an unreadable answer says nothing
+  // about the trust policy, so none of them is identity-unavailable.
+  if (auth::is_clock_skew(error)) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Set the runner's clock right (AWS rejects signatures more than 5 minutes off), then rerun.";
+    return result;
+  }
+  if (error.code == "ExpiredTokenException") {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "The CI token expired before STS accepted it, even after a fresh one; check the "
+                 "runner's clock and rerun.";
+    return result;
+  }
+  if (error.http_status >= 200 && error.http_status < 300) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Rerun the check; STS answered without credentials.";
+    return result;
+  }
   result.verdict = Verdict::kIdentityUnavailable;
   const std::string& code = error.code;
   const std::string trust_fix = "Add this statement to the trust policy of " + role_name(role) + ": " +
@@ -347,10 +370,6 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
     result.layer = Layer::kTrustPolicy;
     result.fix = "Check that account " + arn_account(role) + " has the IAM OIDC provider https://" +
                  oidc_host(failure.claims) + " with client ID \"" + audience + "\". " + trust_fix;
-  } else if (code == "ExpiredTokenException") {
-    result.layer = Layer::kUnknown;
-    result.fix = "The CI token expired before STS accepted it, even after a fresh one; check the "
-                 "runner's clock and rerun.";
   } else if (code == "MalformedPolicyDocument" || code == "PackedPolicyTooLarge") {
     result.layer = Layer::kSessionPolicy;
     result.fix = "STS rejected the session policy sent for " + role_name(role) +

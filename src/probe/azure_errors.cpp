@@ -231,6 +231,19 @@ Classification classify_azure_token_failure(const auth::AzureTokenFailure& failu
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
     return result;
   }
+  // An expired CI token, a wrong runner clock or a 200 without a token says
+  // nothing about the federated credentials.
+  if (auth::aadsts_number(error) == 700024) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Entra ID found the CI token outside its valid time range: check the runner's clock and that "
+                 "--token-file or --token-env holds a fresh OIDC token, then rerun.";
+    return result;
+  }
+  if (error.http_status >= 200 && error.http_status < 300) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Rerun the check; Entra ID answered without a token.";
+    return result;
+  }
   result.verdict = Verdict::kIdentityUnavailable;
   switch (auth::aadsts_number(error)) {
     case 70021:      // no matching federated identity record
@@ -247,11 +260,10 @@ Classification classify_azure_token_failure(const auth::AzureTokenFailure& failu
       result.layer = Layer::kUnknown;
       result.fix = identity_hint(context);
       return result;
-    case 700024:  // assertion outside its valid time range
-    case 50027:   // invalid JWT
+    case 50027:  // invalid JWT
       result.layer = Layer::kUnknown;
-      result.fix = "Entra ID rejected the CI token itself (expired, not yet valid or malformed): check the "
-                   "runner's clock and that --token-file or --token-env holds a fresh OIDC token, then rerun.";
+      result.fix = "Entra ID rejected the CI token itself as malformed: check that --token-file or "
+                   "--token-env holds an OIDC token, then rerun.";
       return result;
     default:
       result.layer = Layer::kUnknown;

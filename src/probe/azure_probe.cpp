@@ -123,7 +123,7 @@ std::string discover_vault_tenant(http::HttpTransport& transport, const auth::Ke
   request.url = auth::keyvault_secret_url(secret);
   request.headers = {{"Accept", "application/json"}};
   auth::RetryOutcome outcome = auth::run_with_retries(retry, "the Key Vault challenge", secret.vault, [&] {
-    request.timeout = auth::time_left(retry, std::chrono::milliseconds(30'000));
+    request.timeout = auth::attempt_timeout(retry);
     auth::Attempt attempt;
     attempt.response = transport.perform(request);
     if (!attempt.response.ok()) attempt.error = auth::parse_keyvault_error(attempt.response);

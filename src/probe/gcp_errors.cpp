@@ -1,5 +1,9 @@
 #include "probe/gcp_errors.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
 #include "auth/aws_response.h"
 
 namespace sp::probe {
@@ -34,6 +38,18 @@ std::pair<std::string, std::string> project_and_pool(const std::string& resource
 }
 
 bool is_transient(const ProviderError& error) { return auth::is_retryable(error); }
+
+// NOTE: Google's invalid_grant texts for an expired or future token are not
+// confirmed; these words match the emulator's guesses and RFC 6749 usage.
+bool is_token_time_error(const ProviderError& error) {
+  if (error.code != "invalid_grant") return false;
+  std::string message = error.message;
+  std::transform(message.begin(), message.end(), message.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view word : {"stale", "expired", "in the future", "not yet valid"})
+    if (message.find(word) != std::string::npos) return true;
+  return false;
+}
 
 Classification inconclusive(std::string message, bool deadline_reached) {
   Classification result;
@@ -169,6 +185,19 @@ Classification classify_google_token_failure(const auth::GoogleTokenFailure& fai
   if (is_transient(error) || failure.deadline_reached) {
     result.verdict = Verdict::kInconclusive;
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
+    return result;
+  }
+  // An expired CI token, a wrong runner clock or a 200 without a token says
+  // nothing about the provider's trust settings.
+  if (exchange && is_token_time_error(error)) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Google STS found the CI token expired or not yet valid: check the runner's clock and that "
+                 "--token-file or --token-env holds a fresh OIDC token, then rerun.";
+    return result;
+  }
+  if (error.http_status >= 200 && error.http_status < 300) {
+    result.verdict = Verdict::kInconclusive;
+    result.fix = "Rerun the check; Google answered without a token.";
     return result;
   }
   result.verdict = Verdict::kIdentityUnavailable;

@@ -15,7 +15,7 @@ auth::RetryOutcome call_json(const ProbeCall& call, auth::Service service, const
     request.url = auth::endpoint_url(service, call.region) + "/";
     request.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
     request.body = body;
-    request.timeout = auth::time_left(call.retry, std::chrono::milliseconds(30'000));
+    request.timeout = auth::attempt_timeout(call.retry);
     auth::sign(request, call.credentials, auth::signing_region(service, call.region),
                auth::signing_name(service), std::chrono::system_clock::now());
     auth::Attempt attempt;

@@ -25,6 +25,10 @@
 namespace sp::probe {
 namespace {
 
+std::chrono::milliseconds to_milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
 constexpr const char* kOperatorNote = "operator can read, runtime identity cannot";
 
 // Shared state of one probe run.
@@ -56,6 +60,7 @@ class Run {
     auth::RetryPolicy retry;
     retry.max_attempts = options.max_attempts;
     retry.base_delay_seconds = options.base_delay_seconds;
+    retry.request_timeout = to_milliseconds(options.request_timeout_seconds);
     if (options.deadline_seconds > 0)
       retry.deadline = auth::Clock::now() + std::chrono::duration_cast<auth::Clock::duration>(
                                                 std::chrono::duration<double>(options.deadline_seconds));
@@ -332,6 +337,8 @@ std::vector<EdgeResult> probe_edges(const std::vector<PermissionEdge>& edges, co
   http::TransportOptions transport_options;
   transport_options.ca_bundle = http::resolve_ca_bundle(options.ca_bundle);
   transport_options.max_connections = std::max(1, options.concurrency);
+  transport_options.request_timeout = to_milliseconds(options.request_timeout_seconds);
+  transport_options.connect_timeout = std::min(transport_options.connect_timeout, transport_options.request_timeout);
   auto transport = http::make_curl_transport(transport_options);
   return probe_edges(edges, options, *transport);
 }

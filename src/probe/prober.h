@@ -26,6 +26,8 @@ struct ProbeOptions {
   /// Bound on the whole probe stage in seconds; 0 for none. Edges left when
   /// it passes are inconclusive.
   double deadline_seconds = 0;
+  /// Timeout of one HTTP request in seconds, connection included.
+  double request_timeout_seconds = 30;
   std::string token_file;
   std::string token_env;
   /// Audience requested for the CI's OIDC token.

@@ -301,7 +301,7 @@ std::string read_trust_policy(http::HttpTransport& transport, const auth::AwsCre
     request.url = auth::endpoint_url(auth::Service::kIam, "us-east-1") + "/";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
     request.body = "Action=GetRole&Version=2010-05-08&RoleName=" + url::percent_encode(name);
-    request.timeout = auth::time_left(retry, std::chrono::milliseconds(30'000));
+    request.timeout = auth::attempt_timeout(retry);
     auth::sign(request, credentials, "us-east-1", "iam", std::chrono::system_clock::now());
     auth::Attempt attempt;
     attempt.response = transport.perform(request);

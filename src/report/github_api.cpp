@@ -49,7 +49,7 @@ ApiResponse send(http::HttpTransport& transport, const EventContext& context,
                      {"User-Agent", std::string("secret-preflight/") + SECRET_PREFLIGHT_VERSION}};
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   request.body = body;
-  request.timeout = std::chrono::milliseconds(30'000);
+  // The timeout stays 0, so the transport's --request-timeout applies.
 
   ApiResponse result;
   for (int attempt = 1; attempt <= 2; ++attempt) {

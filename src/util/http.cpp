@@ -171,6 +171,9 @@ class CurlTransport final : public HttpTransport {
     } else {
       transfer->response.status = 0;
       transfer->response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+      transfer->response.tls_failure = code == CURLE_PEER_FAILED_VERIFICATION ||
+                                       code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM ||
+                                       code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
       transfer->response.transport_error =
           transfer->error[0] != '\0' ? transfer->error : curl_easy_strerror(code);
     }

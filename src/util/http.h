@@ -34,6 +34,10 @@ struct Response {
   std::string transport_error;
   /// True when that failure was a timeout (connect or total).
   bool timed_out = false;
+  /// True when the server's certificate failed verification (unknown CA,
+  /// wrong host name) or the CA bundle could not be read: a retry would fail
+  /// the same way.
+  bool tls_failure = false;
 
   bool ok() const { return status >= 200 && status < 300; }
   /// Returns the header value, or "" when absent. `name` must be lowercase.

@@ -16,6 +16,10 @@ class Response:
     content_type: str
     headers: list = field(default_factory=list)
     reset_connection: bool = False
+    # Fault shaping of the body on the wire: spread over this many
+    # milliseconds, or cut short after Content-Length promised all of it.
+    slow_body_ms: int = 0
+    truncate_body: bool = False
 
 
 class AwsError(Exception):

@@ -1,6 +1,7 @@
 """Route an AWS request to its service by protocol, authenticate it, and render errors."""
 
 import logging
+import time
 import urllib.parse
 
 import aws_iam
@@ -70,6 +71,32 @@ def form_params(http_request):
         parsed.update(urllib.parse.parse_qs(http_request.query, keep_blank_values=True))
         http_request.cached_params = {k: v[0] for k, v in parsed.items()}
     return http_request.cached_params
+
+
+# A request signed this long ago trips AWS's 5-minute signature window.
+CLOCK_SKEW_SECONDS = 900
+
+
+def clock_skew_error(kind, protocol, now=None):
+    """Return the error AWS sends a request signed by a clock that is CLOCK_SKEW_SECONDS slow.
+
+    "signature-expired" is the error SigV4 services send: SignatureDoesNotMatch
+    (HTTP 403) from query services such as STS and IAM, InvalidSignatureException
+    (HTTP 400) from JSON services, both with the "Signature expired" text seen in
+    AWS SDK issue reports. "too-skewed" is RequestTimeTooSkewed, the code S3
+    sends and botocore lists among its clock-skew errors.
+    """
+    now = time.time() if now is None else now
+    stamp = lambda epoch: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))  # noqa: E731
+    if kind == "too-skewed":
+        # NOTE: STS, IAM, Secrets Manager and SSM are not confirmed to send
+        # this code; the text is S3's.
+        return AwsError("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", 403)
+    message = (f"Signature expired: {stamp(now - CLOCK_SKEW_SECONDS)} is now earlier than "
+               f"{stamp(now - 300)} ({stamp(now)} - 5 min.)")
+    if protocol == "json":
+        return AwsError("InvalidSignatureException", message, 400)
+    return AwsError("SignatureDoesNotMatch", message, 403)
 
 
 def render_error(error, service, protocol, request_id):

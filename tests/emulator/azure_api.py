@@ -128,6 +128,15 @@ def azure_error_response(error, extra_headers=()):
 
 def fault_response(service, plan):
     """Render an injected throttle or status the way each Azure service sends it."""
+    if plan.clock_skew:
+        # Entra ID compares the client assertion's nbf and exp with its own
+        # clock, so a runner clock far off gets the time-range error.
+        now = time.time()
+        return aad_error_response(AadError(
+            401, "invalid_client", 700024,
+            f"Client assertion is not within its valid time range. Current time: {_iso(now)}, assertion valid "
+            f"from {_iso(now + 3600)}, expiry time of assertion {_iso(now + 3900)}. "
+            "Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."))
     status = 429 if plan.throttle else plan.status
     headers = []
     if plan.throttle or (status == 429 and plan.retry_after is not None):

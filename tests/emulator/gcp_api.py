@@ -119,6 +119,12 @@ def iam_denied_details(permission, domain, resource=None):
 def fault_response(api, plan):
     """Render an injected throttle or status for one API."""
     retry_after = plan.retry_after if plan.retry_after is not None else 1
+    if plan.clock_skew:
+        # A runner clock far off makes the GitHub token look issued in the
+        # future or long expired. NOTE: the text is a guess; Google's exact
+        # invalid_grant wording for this case is not confirmed.
+        body = {"error": "invalid_grant", "error_description": "ID Token issued at a time in the future or past its expiry; check the issuer's clock."}
+        return json_response(400, body)
     if api == "sts":
         if plan.throttle:
             body = {"error": "temporarily_unavailable", "error_description": "Quota exceeded."}

@@ -2,6 +2,7 @@
 """Serve one case's cloud/ folder over HTTPS on 127.0.0.1 until SIGTERM.
 
 Usage: /usr/bin/python3 tests/emulator/serve.py CASE_DIR/cloud --env-file FILE [--request-log FILE]
+       [--certificate-host NAME]
 """
 
 import argparse
@@ -43,6 +44,10 @@ log = logging.getLogger("emulator")
 HANDSHAKE_TIMEOUT_SECONDS = 30
 IDLE_TIMEOUT_SECONDS = 120
 REDACTED = "<redacted>"
+# How long before now an expired_token rule's token was issued; it expired
+# TOKEN_LIFETIME_SECONDS after that, so well in the past.
+EXPIRED_TOKEN_AGE_SECONDS = 3600
+BODY_PIECES = 10
 
 
 @dataclass
@@ -112,6 +117,29 @@ def _json_response(status, payload, headers=None):
     return Response(status, json.dumps(payload).encode(), "application/json", headers or [])
 
 
+def _injected_response(plan, service, operation, render_fault):
+    """Apply the plan's latency, then return the response that replaces the handler's, or None."""
+    if plan.latency_ms:
+        time.sleep(plan.latency_ms / 1000)
+    if plan.reset_connection:
+        log.info("%s %s: injected fault (reset_connection)", service, operation)
+        return Response(0, b"", "", reset_connection=True)
+    if plan.replaces_response():
+        log.info("%s %s: injected fault (%s)", service, operation, plan.describe())
+        return render_fault()
+    return None
+
+
+def _shape_body(response, plan):
+    """Apply the plan's body faults to a handler's response."""
+    if plan.malformed_body:
+        # The first half of a JSON object or XML document never parses.
+        response.body = response.body[: len(response.body) // 2] or b"{"
+    response.slow_body_ms = plan.slow_body_ms
+    response.truncate_body = plan.truncate_body
+    return response
+
+
 def _github_fault_response(plan):
     if plan.throttle:
         return _json_response(429, {"message": "Rate exceeded"})
@@ -120,6 +148,8 @@ def _github_fault_response(plan):
 
 
 def _aws_fault_response(plan, service, protocol, request_id):
+    if plan.clock_skew:
+        return aws_router.render_error(aws_router.clock_skew_error(plan.clock_skew, protocol), service, protocol, request_id)
     if plan.throttle:
         code = "ThrottlingException" if protocol == "json" else "Throttling"
         return aws_router.render_error(AwsError(code, "Rate exceeded", 400), service, protocol, request_id)
@@ -202,7 +232,25 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(response.body)
+        self._write_body(response, split.path)
+
+    def _write_body(self, response, path):
+        body = response.body
+        if response.truncate_body:
+            log.info("%s %s: body truncated by fault rule after %d of %d bytes", self.command, path, len(body) // 2, len(body))
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if not response.slow_body_ms or not body:
+            self.wfile.write(body)
+            return
+        piece_size = max(1, -(-len(body) // BODY_PIECES))
+        pieces = [body[i:i + piece_size] for i in range(0, len(body), piece_size)]
+        for piece in pieces:
+            time.sleep(response.slow_body_ms / 1000 / len(pieces))
+            self.wfile.write(piece)
+            self.wfile.flush()
 
     def _route(self, state, http_request, request_id):
         path = http_request.path
@@ -225,17 +273,14 @@ class Handler(BaseHTTPRequestHandler):
 
         service, operation, protocol = aws_router.classify(http_request)
         plan = state.faults.plan(service, operation)
-        if plan.latency_ms:
-            time.sleep(plan.latency_ms / 1000)
-        if plan.reset_connection:
-            return Response(0, b"", "", reset_connection=True)
-        if plan.throttle or plan.status:
-            log.info("%s %s: injected fault (throttle=%s, status=%s)", service, operation, plan.throttle, plan.status)
-            return _aws_fault_response(plan, service, protocol, request_id)
+        injected = _injected_response(plan, service, operation,
+                                      lambda: _aws_fault_response(plan, service, protocol, request_id))
+        if injected is not None:
+            return injected
         response = aws_router.handle(state, http_request, service, operation, protocol, request_id)
         if response.status < 400:
             log.info("%s %s -> %s (request %s)", service, operation, response.status, request_id)
-        return response
+        return _shape_body(response, plan)
 
     def _github_rest(self, state, http_request):
         request_id = github_api.new_request_id()
@@ -244,15 +289,11 @@ class Handler(BaseHTTPRequestHandler):
             return github_api.error_response(github_api.GitHubApiError(404, "Not Found"), request_id)
         operation = github_api.operation_for(http_request.method, http_request.path)
         plan = state.faults.plan("github-api", operation)
-        if plan.latency_ms:
-            time.sleep(plan.latency_ms / 1000)
-        if plan.reset_connection:
-            return Response(0, b"", "", reset_connection=True)
-        if plan.throttle or plan.status:
-            log.info("github-api %s: injected fault (throttle=%s, status=%s)", operation, plan.throttle, plan.status)
-            return github_api.fault_response(plan, request_id)
+        injected = _injected_response(plan, "github-api", operation, lambda: github_api.fault_response(plan, request_id))
+        if injected is not None:
+            return injected
         authorization = sigv4.header_value(http_request.headers, "authorization")
-        return state.github_api.handle(http_request, authorization, request_id)
+        return _shape_body(state.github_api.handle(http_request, authorization, request_id), plan)
 
     def _gcp(self, state, http_request, request_id):
         api, rest = gcp_api.split_path(http_request.path)
@@ -262,14 +303,10 @@ class Handler(BaseHTTPRequestHandler):
         service = gcp_api.FAULT_SERVICES[api]
         operation = gcp_api.operation_for(api, http_request.method, rest)
         plan = state.faults.plan(service, operation)
-        if plan.latency_ms:
-            time.sleep(plan.latency_ms / 1000)
-        if plan.reset_connection:
-            return Response(0, b"", "", reset_connection=True)
-        if plan.throttle or plan.status:
-            log.info("%s %s: injected fault (throttle=%s, status=%s)", service, operation, plan.throttle, plan.status)
-            return gcp_api.fault_response(api, plan)
-        return state.gcp_api.handle(http_request, api, rest, request_id)
+        injected = _injected_response(plan, service, operation, lambda: gcp_api.fault_response(api, plan))
+        if injected is not None:
+            return injected
+        return _shape_body(state.gcp_api.handle(http_request, api, rest, request_id), plan)
 
     def _azure(self, state, http_request, request_id):
         service, rest = azure_api.split_path(http_request.path)
@@ -280,14 +317,10 @@ class Handler(BaseHTTPRequestHandler):
         fault_service = azure_api.FAULT_SERVICES[service]
         operation = azure_api.FAULT_OPERATIONS[service]
         plan = state.faults.plan(fault_service, operation)
-        if plan.latency_ms:
-            time.sleep(plan.latency_ms / 1000)
-        if plan.reset_connection:
-            return Response(0, b"", "", reset_connection=True)
-        if plan.throttle or plan.status:
-            log.info("%s %s: injected fault (throttle=%s, status=%s)", fault_service, operation, plan.throttle, plan.status)
-            return azure_api.fault_response(service, plan)
-        return state.azure_api.handle(http_request, service, rest, request_id)
+        injected = _injected_response(plan, fault_service, operation, lambda: azure_api.fault_response(service, plan))
+        if injected is not None:
+            return injected
+        return _shape_body(state.azure_api.handle(http_request, service, rest, request_id), plan)
 
     def _github_state(self, state, http_request):
         if http_request.method != "GET":
@@ -298,12 +331,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _github_token(self, state, http_request):
         plan = state.faults.plan("github", "idtoken")
-        if plan.latency_ms:
-            time.sleep(plan.latency_ms / 1000)
-        if plan.reset_connection:
-            return Response(0, b"", "", reset_connection=True)
-        if plan.throttle or plan.status:
-            return _github_fault_response(plan)
+        injected = _injected_response(plan, "github", "idtoken", lambda: _github_fault_response(plan))
+        if injected is not None:
+            return injected
         if http_request.method != "GET":
             return _json_response(405, {"message": "Method Not Allowed"})
         if not state.issuer.check_request_token(sigv4.header_value(http_request.headers, "authorization")):
@@ -311,9 +341,13 @@ class Handler(BaseHTTPRequestHandler):
             return _json_response(401, {"message": "Bad credentials"})
         query = urllib.parse.parse_qs(http_request.query)
         audience = query.get("audience", [None])[0]
-        token = state.issuer.issue(audience)
-        log.info("issued OIDC token for audience %s", audience or state.issuer.default_audience())
-        return _json_response(200, {"value": token})
+        if plan.expired_token:
+            token = state.issuer.issue(audience, now=time.time() - EXPIRED_TOKEN_AGE_SECONDS)
+            log.info("issued an expired OIDC token for audience %s (fault rule)", audience or state.issuer.default_audience())
+        else:
+            token = state.issuer.issue(audience)
+            log.info("issued OIDC token for audience %s", audience or state.issuer.default_audience())
+        return _shape_body(_json_response(200, {"value": token}), plan)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -385,6 +419,9 @@ def parse_arguments(argv):
     parser.add_argument("--env-file", required=True, help="file to write NAME=value lines into")
     parser.add_argument("--request-log", help="file to append one JSON line per request to")
     parser.add_argument("--verbose", action="store_true", help="log every request line")
+    parser.add_argument("--certificate-host", metavar="NAME",
+                        help="name the server certificate after NAME only, not 127.0.0.1 or localhost, "
+                             "so that clients fail host name verification")
     return parser.parse_args(argv)
 
 
@@ -407,7 +444,7 @@ def main(argv=None):
         print(f"emulator: cannot load {args.cloud_dir}: {error}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="secret-preflight-emulator-") as temp_dir:
-        ca_path, cert_path, key_path = write_certificates(temp_dir)
+        ca_path, cert_path, key_path = write_certificates(temp_dir, args.certificate_host)
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(cert_path, key_path)
         server = EmulatorServer(state, ssl_context)

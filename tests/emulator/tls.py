@@ -14,8 +14,13 @@ def _name(common_name):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def write_certificates(folder):
-    """Write ca.pem, server.pem and server-key.pem into folder and return their paths."""
+def write_certificates(folder, host_name=None):
+    """Write ca.pem, server.pem and server-key.pem into folder and return their paths.
+
+    The server certificate names 127.0.0.1 and localhost, or only `host_name`
+    when given, so that a client that connects to 127.0.0.1 sees a wrong host
+    name.
+    """
     folder = Path(folder)
     now = datetime.datetime.now(datetime.timezone.utc)
     start = now - datetime.timedelta(hours=1)
@@ -47,14 +52,17 @@ def write_certificates(folder):
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
+        .subject_name(_name(host_name or "127.0.0.1"))
         .issuer_name(ca_name)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            x509.SubjectAlternativeName(
+                [x509.DNSName(host_name)] if host_name
+                else [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import faults
+
 DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
 DEFAULT_REGION = "us-east-1"
 AWS_MANAGED_ALIASES = {"alias/aws/secretsmanager", "alias/aws/ssm"}
@@ -537,6 +539,11 @@ class World:
         data = _read_json(path)
         if not isinstance(data, list):
             raise WorldError(f"{path}: expected a list of fault rules")
+        for index, rule in enumerate(data):
+            try:
+                faults.validate_rule(index, rule)
+            except faults.FaultRuleError as error:
+                raise WorldError(f"{path}: {error}") from error
         return data
 
     # secret values, for tests that scan for leaks

@@ -279,8 +279,8 @@ TEST_CASE("entra error mapping table") {
       {7002138, Verdict::kIdentityUnavailable, Layer::kTrustPolicy, "case-sensitive"},
       {700016, Verdict::kIdentityUnavailable, Layer::kUnknown, "azure.workload.identity/client-id"},
       {90002, Verdict::kIdentityUnavailable, Layer::kUnknown, "tenant " + kTenant},
-      {50027, Verdict::kIdentityUnavailable, Layer::kUnknown, "fresh OIDC token"},
-      {700024, Verdict::kIdentityUnavailable, Layer::kUnknown, "clock"},
+      {50027, Verdict::kIdentityUnavailable, Layer::kUnknown, "malformed"},
+      {700024, Verdict::kInconclusive, Layer::kNone, "clock"},
   };
   for (const auto& c : cases) {
     INFO("AADSTS" << c.code);
