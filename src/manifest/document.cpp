@@ -53,12 +53,21 @@ Document Document::nested(YAML::Node text_root, int nested_line_offset,
   return document;
 }
 
+std::string quote_source_line(std::string_view line, int column) {
+  if (line.size() <= kMaxQuotedLineBytes) return std::string(line);
+  // The caret needs its column inside the quoted part, with room after it.
+  if (column < 1 || static_cast<size_t>(column) + 40 > kMaxQuotedLineBytes) return "";
+  size_t cut = kMaxQuotedLineBytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(line.substr(0, cut)) + " ...";
+}
+
 Diagnostic make_diagnostic(Diagnostic::Severity severity, const SourceFile& file,
                            SourceLocation location, std::string message) {
   Diagnostic diagnostic;
   diagnostic.severity = severity;
   location.file = file.path;
-  diagnostic.source_line = file.line_text(location.line);
+  diagnostic.source_line = quote_source_line(file.line_view(location.line), location.column);
   diagnostic.location = std::move(location);
   diagnostic.message = std::move(message);
   return diagnostic;

@@ -63,6 +63,15 @@ struct Document {
   Document nested(YAML::Node text_root, int line_offset, int column_offset) const;
 };
 
+/// Maximum length of the source line a diagnostic quotes, in bytes.
+constexpr size_t kMaxQuotedLineBytes = 500;
+
+/// Returns `line` as a diagnostic quotes it. A line over
+/// kMaxQuotedLineBytes is cut at a UTF-8 boundary and ends in " ...", or is
+/// left out when 1-based `column` lies past the cut. So a minified file
+/// never puts megabytes into a message.
+std::string quote_source_line(std::string_view line, int column);
+
 /// Builds a diagnostic at `location` with the source line filled in.
 Diagnostic make_diagnostic(Diagnostic::Severity severity, const SourceFile& file,
                            SourceLocation location, std::string message);

@@ -64,7 +64,11 @@ std::string printable_line(std::string_view line) {
 Diagnostic encoding_error(const SourceFile& file, size_t offset, std::string message) {
   Diagnostic diagnostic;
   diagnostic.location = file.location_at(offset);
-  diagnostic.source_line = printable_line(file.line_view(diagnostic.location.line));
+  // One byte past the quoted length is enough for quote_source_line() to
+  // see that the line is longer.
+  std::string_view line = file.line_view(diagnostic.location.line);
+  diagnostic.source_line = quote_source_line(
+      printable_line(line.substr(0, kMaxQuotedLineBytes + 1)), diagnostic.location.column);
   diagnostic.message = std::move(message);
   return diagnostic;
 }

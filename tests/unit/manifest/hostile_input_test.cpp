@@ -371,3 +371,23 @@ TEST_CASE("Byte sizes parse with binary suffixes", "[manifest]") {
   CHECK(sp::manifest::format_byte_size((std::uintmax_t{100} << 20) + 1) ==
         "100.0 MiB (104857601 bytes)");
 }
+
+TEST_CASE("Long source lines are cut in diagnostics", "[manifest]") {
+  using sp::manifest::kMaxQuotedLineBytes;
+  std::vector<Diagnostic> diagnostics;
+  load_manifest_text("min.json", "{\"a\": [" + std::string(100'000, ' ') + "x]}", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].location.column == 100'008);
+  CHECK(diagnostics[0].source_line.empty());
+
+  diagnostics.clear();
+  std::string tail(2 * kMaxQuotedLineBytes, 'y');
+  load_manifest_text("min.json", "{\"a\": x" + tail + "}", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].location.column == 7);
+  CHECK(diagnostics[0].source_line.size() == kMaxQuotedLineBytes + 4);
+  CHECK(diagnostics[0].source_line.ends_with("y ..."));
+
+  CHECK(sp::manifest::quote_source_line(std::string(kMaxQuotedLineBytes - 1, 'a') + "\xC3\xA9zz", 1)
+            .ends_with("a ..."));
+}
