@@ -167,6 +167,56 @@ void write_diagnostics(Writer& writer, const std::vector<Diagnostic>& diagnostic
   writer.EndArray();
 }
 
+void write_int_array(Writer& writer, const char* key, const std::vector<int>& values) {
+  writer.Key(key);
+  writer.StartArray();
+  for (int value : values) writer.Int(value);
+  writer.EndArray();
+}
+
+// The partial-run fields: which shard, which merged shards, which edges a
+// changed-only run left out. `merge` reads them back to check completeness.
+void write_partial_run_fields(Writer& writer, const RunReport& run) {
+  if (run.shard) {
+    writer.Key("shard");
+    writer.StartObject();
+    writer.Key("index");
+    writer.Int(run.shard->index);
+    writer.Key("count");
+    writer.Int(run.shard->count);
+    writer.Key("plan_edges");
+    writer.Int(run.shard->plan_edges);
+    write_field(writer, "plan_digest", run.shard->plan_digest);
+    writer.EndObject();
+  }
+  if (run.merge) {
+    writer.Key("merge");
+    writer.StartObject();
+    writer.Key("shard_count");
+    writer.Int(run.merge->shard_count);
+    write_int_array(writer, "merged_shards", run.merge->merged_shards);
+    write_int_array(writer, "missing_shards", run.merge->missing_shards);
+    writer.Key("plan_edges");
+    writer.Int(run.merge->plan_edges);
+    write_field(writer, "plan_digest", run.merge->plan_digest);
+    writer.EndObject();
+  }
+  if (run.changed_only) {
+    writer.Key("changed_only");
+    writer.StartObject();
+    write_field(writer, "since", run.changed_only->since);
+    writer.Key("changed_files");
+    writer.Int(run.changed_only->changed_files);
+    writer.Key("config_changed");
+    writer.Bool(run.changed_only->config_changed);
+    writer.Key("plan_edges");
+    writer.Int(run.changed_only->plan_edges);
+    writer.Key("skipped_edges");
+    writer.Int(run.changed_only->skipped_edges);
+    writer.EndObject();
+  }
+}
+
 }  // namespace
 
 std::string render_json_report(const RunReport& run) {
@@ -187,6 +237,7 @@ std::string render_json_report(const RunReport& run) {
   write_field(writer, "started_at", run.started_at);
   write_field(writer, "finished_at", run.finished_at);
   write_summary(writer, run);
+  write_partial_run_fields(writer, run);
   writer.Key("edges");
   writer.StartArray();
   for (const EdgeResult& result : results) write_edge(writer, run, result);

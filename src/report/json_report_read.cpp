@@ -184,6 +184,38 @@ Diagnostic read_diagnostic(const ObjectReader& reader) {
   return diagnostic;
 }
 
+std::vector<int> read_int_array(const ObjectReader& reader, const char* key) {
+  const Value& array = reader.array(key);
+  std::vector<int> values;
+  for (rapidjson::SizeType i = 0; i < array.Size(); ++i) {
+    if (!array[i].IsInt())
+      reader.fail(reader.field_path(key) + "[" + std::to_string(i) + "]", "an integer");
+    values.push_back(array[i].GetInt());
+  }
+  return values;
+}
+
+void read_partial_run_fields(const ObjectReader& root, RunReport& run) {
+  if (root.has("shard")) {
+    ObjectReader shard = root.object("shard");
+    run.shard = ShardInfo{shard.integer("index"), shard.integer("count"),
+                          shard.integer("plan_edges"), shard.string("plan_digest")};
+  }
+  if (root.has("merge")) {
+    ObjectReader merge = root.object("merge");
+    run.merge = MergeInfo{merge.integer("shard_count"), read_int_array(merge, "merged_shards"),
+                          read_int_array(merge, "missing_shards"), merge.integer("plan_edges"),
+                          merge.string("plan_digest")};
+  }
+  if (root.has("changed_only")) {
+    ObjectReader changed = root.object("changed_only");
+    run.changed_only = ChangedOnlyInfo{changed.string("since"), changed.integer("changed_files"),
+                                       changed.boolean("config_changed"),
+                                       changed.integer("plan_edges"),
+                                       changed.integer("skipped_edges")};
+  }
+}
+
 }  // namespace
 
 RunReport parse_json_report(std::string_view text, std::string_view source) {
@@ -205,6 +237,7 @@ RunReport parse_json_report(std::string_view text, std::string_view source) {
   run.started_at = root.string("started_at");
   run.finished_at = root.string("finished_at");
   run.passed_gate = root.object("summary").boolean("passed_gate");
+  read_partial_run_fields(root, run);
 
   const Value& edges = root.array("edges");
   for (rapidjson::SizeType i = 0; i < edges.Size(); ++i)

@@ -2,12 +2,50 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/model.h"
 
 namespace sp::report {
+
+/// The part of a plan that one sharded run (`check --shard I/N`) covered.
+struct ShardInfo {
+  /// 1-based shard index and number of shards.
+  int index = 1;
+  int count = 1;
+  /// Edges in the whole plan that was partitioned, over all shards.
+  int plan_edges = 0;
+  /// plan::plan_digest() of that whole plan; shards of one plan share it.
+  std::string plan_digest;
+};
+
+/// The shards a merged report (`secret-preflight merge`) combines.
+struct MergeInfo {
+  /// Number of shards the plan was partitioned into.
+  int shard_count = 0;
+  /// Indexes of the shards whose reports were merged, and of those missing
+  /// (only with --allow-partial), both ascending.
+  std::vector<int> merged_shards;
+  std::vector<int> missing_shards;
+  int plan_edges = 0;
+  std::string plan_digest;
+};
+
+/// The edges a changed-only run (`--changed-since REF`) left out, and why.
+struct ChangedOnlyInfo {
+  /// The git revision the changes were taken from, as given.
+  std::string since;
+  /// Files that changed since the merge base of `since` and HEAD.
+  int changed_files = 0;
+  /// True when the config file changed, so every edge was kept.
+  bool config_changed = false;
+  /// Edges in the full plan, and those left out because none of their files
+  /// changed.
+  int plan_edges = 0;
+  int skipped_edges = 0;
+};
 
 struct RunReport {
   /// "check" or "plan".
@@ -20,6 +58,12 @@ struct RunReport {
   /// Run-level remarks for the reader, e.g. an ignore rule that expired.
   std::vector<std::string> notices;
   bool passed_gate = true;
+  /// Set on a run of one shard.
+  std::optional<ShardInfo> shard;
+  /// Set on a report made by merging shard reports.
+  std::optional<MergeInfo> merge;
+  /// Set on a run that checked only edges whose files changed.
+  std::optional<ChangedOnlyInfo> changed_only;
 };
 
 /// Sorts results by reference file, line and column. Ties are broken by
