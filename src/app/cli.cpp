@@ -14,6 +14,7 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "manifest/load.h"
+#include "plan/shard.h"
 #include "report/github.h"
 #include "report/github_context.h"
 #include "util/http.h"
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  check   resolve every secret reference, become each runtime identity and probe it\n"
     "  plan    print every permission edge and its identity chain; no credentials, no network\n"
+    "  merge   combine the reports of a sharded check (--shard I/N) into one report\n"
     "\n"
     "Run 'secret-preflight <command> --help' for the options of a command.\n";
 
@@ -39,10 +41,6 @@ po::options_description common_options(Options& options) {
   po::options_description description("options");
   description.add_options()
       ("help,h", "print this help and exit")
-      ("root", po::value(&options.root)->default_value("."),
-       "repository root; manifest paths in results are relative to it")
-      ("config", po::value(&options.config_path)->default_value(".github/secret-preflight.yml"),
-       "config file, relative to the root")
       ("report", po::value(&options.report_path), "write the JSON report to this file")
       ("log-level", po::value(&options.log_level)->default_value("info"),
        "debug, info, warning or error")
@@ -52,8 +50,27 @@ po::options_description common_options(Options& options) {
   return description;
 }
 
-po::options_description check_options(Options& options) {
-  po::options_description description("check options");
+// The options that pick the manifests and the edges: check and plan.
+po::options_description input_options(Options& options) {
+  po::options_description description("input options");
+  description.add_options()
+      ("root", po::value(&options.root)->default_value("."),
+       "repository root; manifest paths in results are relative to it")
+      ("config", po::value(&options.config_path)->default_value(".github/secret-preflight.yml"),
+       "config file, relative to the root")
+      ("shard", po::value(&options.shard),
+       "check only shard I of N (for example 2/4): edges are split by runtime identity, so "
+       "each shard becomes each identity once; merge combines the shard reports")
+      ("changed-since", po::value(&options.changed_since),
+       "check only edges whose manifests, ServiceAccounts, stores or config changed between "
+       "the merge base of this git revision and HEAD (for example origin/main)");
+  return description;
+}
+
+// The gate and the channels a finished run is published through: check and
+// merge.
+po::options_description gate_and_channel_options(Options& options) {
+  po::options_description description("gate and channel options");
   description.add_options()
       ("fail-on", po::value(&options.fail_on),
        "verdicts that fail the run, comma separated "
@@ -61,8 +78,26 @@ po::options_description check_options(Options& options) {
       ("warn-on", po::value(&options.warn_on),
        "verdicts reported as warnings (default: inconclusive,unresolved)")
       ("ca-bundle", po::value(&options.ca_bundle),
-       "PEM file of CA certificates for provider endpoints "
+       "PEM file of CA certificates for provider endpoints and the GitHub API "
        "(default: $SECRET_PREFLIGHT_CA_BUNDLE, then $AWS_CA_BUNDLE, then the system store)")
+      ("sarif", po::value(&options.sarif_path),
+       "write SARIF 2.1.0 for GitHub code scanning to this file")
+      ("pr-comment", po::value(&options.pr_comment)->default_value("on-failure"),
+       "sticky pull request comment: off, on-failure (while the gate fails) or always")
+      ("pr-comment-on-pass", po::value(&options.pr_comment_on_pass)->default_value("resolve"),
+       "what happens to the comment once the gate passes: resolve (rewrite it as resolved) "
+       "or delete")
+      ("check-run", po::bool_switch(&options.check_run),
+       "also publish a check run with annotations (needs checks: write)")
+      ("github-token", po::value(&options.github_token),
+       "token for the pull request comment and check run (default: the github-token action "
+       "input, then $GITHUB_TOKEN)");
+  return description;
+}
+
+po::options_description check_options(Options& options) {
+  po::options_description description("check options");
+  description.add_options()
       ("token-file", po::value(&options.token_file),
        "read the CI's OIDC token from this file instead of GitHub's token endpoint")
       ("token-env", po::value(&options.token_env),
@@ -79,21 +114,18 @@ po::options_description check_options(Options& options) {
       ("request-timeout", po::value(&options.request_timeout_seconds)->default_value(30),
        "seconds one HTTP request may take, connection included, before it counts as a "
        "timed-out attempt")
-      ("sarif", po::value(&options.sarif_path),
-       "write SARIF 2.1.0 for GitHub code scanning to this file")
       ("on-missing-token", po::value(&options.on_missing_token)->default_value("plan"),
        "without a CI token (fork pull requests, no id-token: write): plan reports the plan "
-       "and passes unless an unresolved edge fails the gate; fail fails the run")
-      ("pr-comment", po::value(&options.pr_comment)->default_value("on-failure"),
-       "sticky pull request comment: off, on-failure (while the gate fails) or always")
-      ("pr-comment-on-pass", po::value(&options.pr_comment_on_pass)->default_value("resolve"),
-       "what happens to the comment once the gate passes: resolve (rewrite it as resolved) "
-       "or delete")
-      ("check-run", po::bool_switch(&options.check_run),
-       "also publish a check run with annotations (needs checks: write)")
-      ("github-token", po::value(&options.github_token),
-       "token for the pull request comment and check run (default: the github-token action "
-       "input, then $GITHUB_TOKEN)");
+       "and passes unless an unresolved edge fails the gate; fail fails the run");
+  return description;
+}
+
+po::options_description merge_options(Options& options) {
+  po::options_description description("merge options");
+  description.add_options()(
+      "allow-partial", po::bool_switch(&options.allow_partial),
+      "merge even when some shards' reports are missing; the merged report and the summary "
+      "name the missing shards (default: a missing shard is an error, exit status 2)");
   return description;
 }
 
@@ -102,6 +134,25 @@ po::options_description plan_options(Options& options) {
   description.add_options()("format", po::value(&options.format)->default_value("text"),
                             "text or json");
   return description;
+}
+
+// Splits a multi-line input into one path per line. Empty lines are dropped
+// and spaces trimmed, as the actions toolkit does.
+std::vector<std::string> split_input_lines(const char* text) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (const char* c = text;; ++c) {
+    if (*c == '\n' || *c == '\0') {
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+      size_t start = line.find_first_not_of(' ');
+      if (start != std::string::npos) lines.push_back(line.substr(start));
+      line.clear();
+      if (*c == '\0') break;
+    } else {
+      line += *c;
+    }
+  }
+  return lines;
 }
 
 // Fills options the command line left unset from the GitHub action's inputs
@@ -124,23 +175,12 @@ void apply_action_inputs(const po::variables_map& given, Options& options) {
   input("pr-comment", "INPUT_PR-COMMENT", options.pr_comment);
   input("pr-comment-on-pass", "INPUT_PR-COMMENT-ON-PASS", options.pr_comment_on_pass);
   input("check-run", "INPUT_CHECK-RUN", options.check_run_input);
-  // A multi-line input lists one path per line; empty lines are dropped, as
-  // the actions toolkit does.
-  const char* paths = std::getenv("INPUT_PATHS");
-  if (options.paths.empty() && paths != nullptr) {
-    std::string line;
-    for (const char* c = paths;; ++c) {
-      if (*c == '\n' || *c == '\0') {
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-        size_t start = line.find_first_not_of(' ');
-        if (start != std::string::npos) options.paths.push_back(line.substr(start));
-        line.clear();
-        if (*c == '\0') break;
-      } else {
-        line += *c;
-      }
-    }
-  }
+  input("shard", "INPUT_SHARD", options.shard);
+  input("changed-since", "INPUT_CHANGED-SINCE", options.changed_since);
+  input("allow-partial", "INPUT_ALLOW-PARTIAL", options.allow_partial_input);
+  // merge takes report files where check and plan take manifest paths.
+  const char* paths = std::getenv(options.command == "merge" ? "INPUT_REPORTS" : "INPUT_PATHS");
+  if (options.paths.empty() && paths != nullptr) options.paths = split_input_lines(paths);
 }
 
 // A workflow_dispatch run's own inputs override the action's inputs of the
@@ -160,9 +200,26 @@ void apply_dispatch_inputs(Options& options) {
   for (const auto& [name, value] : context.dispatch_inputs) {
     auto target = targets.find(name);
     if (target == targets.end() || value.empty()) continue;
+    // The merge job of a matrix shares the dispatch inputs of the shard
+    // jobs, whose mode must not turn it into another check.
+    if (name == "mode" && options.command == "merge") continue;
     log::info("workflow_dispatch input " + name + "=" + value + " overrides the action input");
     *target->second = value;
   }
+}
+
+// Reads a boolean action input as the actions toolkit does: true, True,
+// TRUE, false, False or FALSE. An empty value leaves `target` unchanged.
+// Returns false after printing the error for any other value.
+bool read_action_boolean(const char* name, const std::string& value, bool& target) {
+  if (value == "true" || value == "True" || value == "TRUE") {
+    target = true;
+  } else if (!value.empty() && value != "false" && value != "False" && value != "FALSE") {
+    std::cerr << "secret-preflight: error: invalid " << name << " '" << value
+              << "'; expected true or false\n";
+    return false;
+  }
+  return true;
 }
 
 bool set_log_level(const std::string& name) {
@@ -191,16 +248,25 @@ int run(int argc, char** argv) {
     std::cout << "secret-preflight " << SECRET_PREFLIGHT_VERSION << '\n';
     return 0;
   }
-  if (options.command != "check" && options.command != "plan") {
+  if (options.command != "check" && options.command != "plan" && options.command != "merge") {
     std::cerr << "secret-preflight: error: unknown command '" << options.command
-              << "'; expected check or plan\n"
+              << "'; expected check, plan or merge\n"
               << kUsage;
     return kUsageError;
   }
 
   po::options_description visible = common_options(options);
-  if (options.command == "check") visible.add(check_options(options));
-  else visible.add(plan_options(options));
+  if (options.command == "check") {
+    visible.add(input_options(options));
+    visible.add(gate_and_channel_options(options));
+    visible.add(check_options(options));
+  } else if (options.command == "plan") {
+    visible.add(input_options(options));
+    visible.add(plan_options(options));
+  } else {
+    visible.add(gate_and_channel_options(options));
+    visible.add(merge_options(options));
+  }
   po::options_description all = visible;
   all.add_options()("path", po::value(&options.paths));
   po::positional_options_description positional;
@@ -217,26 +283,40 @@ int run(int argc, char** argv) {
     return kUsageError;
   }
   if (given.count("help")) {
-    std::cout << "usage: secret-preflight " << options.command << " [options] [PATH...]\n\n"
+    std::cout << "usage: secret-preflight " << options.command
+              << (options.command == "merge" ? " [options] REPORT...\n\n"
+                                              : " [options] [PATH...]\n\n")
+              << (options.command == "merge"
+                      ? "Each REPORT is a shard report from check --shard I/N --report FILE, or a "
+                        "folder whose .json files\n(searched recursively) are shard reports.\n\n"
+                      : "")
               << visible;
     return 0;
   }
   options.config_explicit = given.count("config") && !given["config"].defaulted();
   apply_action_inputs(given, options);
   apply_dispatch_inputs(options);
-  if (options.command != "check" && options.command != "plan") {
+  if (options.command != "check" && options.command != "plan" && options.command != "merge") {
     std::cerr << "secret-preflight: error: invalid mode '" << options.command
-              << "'; expected check or plan\n";
+              << "'; expected check, plan or merge\n";
     return kUsageError;
   }
-  // Booleans as the actions toolkit reads them: these six spellings only.
-  const std::string& check_run = options.check_run_input;
-  if (check_run == "true" || check_run == "True" || check_run == "TRUE") {
-    options.check_run = true;
-  } else if (!check_run.empty() && check_run != "false" && check_run != "False" &&
-             check_run != "FALSE") {
-    std::cerr << "secret-preflight: error: invalid check-run '" << check_run
-              << "'; expected true or false\n";
+  if (!read_action_boolean("check-run", options.check_run_input, options.check_run) ||
+      !read_action_boolean("allow-partial", options.allow_partial_input, options.allow_partial))
+    return kUsageError;
+  if (!options.shard.empty()) {
+    std::string problem;
+    std::optional<plan::Shard> shard = plan::parse_shard(options.shard, problem);
+    if (!shard) {
+      std::cerr << "secret-preflight: error: " << problem << "\n";
+      return kUsageError;
+    }
+    options.shard_index = shard->index;
+    options.shard_count = shard->count;
+  }
+  if (options.command == "merge" && options.paths.empty()) {
+    std::cerr << "secret-preflight: error: merge needs at least one shard report; give the "
+                 "report files or folders as arguments (the reports input in the action)\n";
     return kUsageError;
   }
   for (const auto& [name, value, allowed] :
@@ -290,6 +370,7 @@ int run(int argc, char** argv) {
     return kUsageError;
   }
 
+  if (options.command == "merge") return run_merge(options);
   return options.command == "check" ? run_check(options) : run_plan(options);
 }
 

@@ -9,19 +9,19 @@
 #include <sstream>
 #include <string>
 
+#include "app/changed_files.h"
+#include "app/publish.h"
 #include "config/config.h"
 #include "plan/plan.h"
+#include "plan/shard.h"
 #include "probe/prober.h"
 #include "report/gate.h"
 #include "report/github.h"
-#include "report/github_api.h"
 #include "report/github_context.h"
-#include "report/json_report.h"
+#include "report/merge.h"
 #include "report/run.h"
-#include "report/sarif.h"
 #include "report/text_report.h"
 #include "resolve/resolve.h"
-#include "util/http.h"
 #include "util/log.h"
 
 namespace sp::app {
@@ -66,72 +66,42 @@ config::Config read_config(const Options& options, std::vector<Diagnostic>& diag
   return config::load_config(options.root, options.config_path, diagnostics);
 }
 
-// Returns the link to this run's page, where the job summary is.
-std::string run_url() {
-  const char* server = std::getenv("GITHUB_SERVER_URL");
-  const char* repository = std::getenv("GITHUB_REPOSITORY");
-  const char* run_id = std::getenv("GITHUB_RUN_ID");
-  if (server == nullptr || repository == nullptr || run_id == nullptr) return "";
-  return std::string(server) + "/" + repository + "/actions/runs/" + run_id;
-}
-
-report::Gate make_gate(const Options& options) {
-  report::Gate gate;
-  if (!options.fail_on.empty()) gate.fail_on = report::parse_verdict_list(options.fail_on);
-  if (!options.warn_on.empty()) gate.warn_on = report::parse_verdict_list(options.warn_on);
-  return gate;
-}
-
-report::TextOptions text_options() {
-  report::TextOptions text;
-  text.colour = report::colour_enabled(STDOUT_FILENO);
-  text.workflow_safe = report::github::running_in_github_actions();
-  return text;
-}
-
-// Every channel reads the finished run; none calls a provider. Returns false
-// when a channel could not be written.
-bool write_channels(const report::RunReport& run, const report::Gate& gate,
-                    const Options& options) {
-  bool written = true;
-  try {
-    if (!options.report_path.empty()) report::write_json_report(options.report_path, run);
-  } catch (const std::exception& error) {
-    log::error(std::string("writing the report failed: ") + error.what());
-    written = false;
-  }
-  try {
-    if (!options.sarif_path.empty()) report::write_sarif(options.sarif_path, run, gate);
-  } catch (const std::exception& error) {
-    log::error(std::string("writing the SARIF file failed: ") + error.what());
-    written = false;
-  }
-  if (options.command == "plan" && options.format == "json")
-    std::cout << report::github::escape_legacy_commands_in_json(report::render_json_report(run));
-  else if (run.mode == "plan")
-    report::write_plan_text(std::cout, run, text_options());
-  else
-    report::write_text_report(std::cout, run, gate, text_options());
-  if (report::github::running_in_github_actions()) {
+// Narrows the plan to the edges this run checks: with --changed-since, those
+// that depend on a changed file, and with --shard, this shard's part of
+// those. Records both in `run`. Returns false after logging the error when
+// git fails.
+bool narrow_plan(const Options& options, std::vector<PermissionEdge>& edges,
+                 report::RunReport& run) {
+  if (!options.changed_since.empty()) {
+    std::vector<std::string> changed;
     try {
-      report::github::AnnotationOptions annotations;
-      annotations.report_path = options.report_path;
-      report::github::write_annotations(std::cout, run, gate, annotations);
-      // The summary repeats the log's note on annotations GitHub would not show.
-      report::RunReport summarised = run;
-      for (std::string& notice :
-           report::github::annotation_overflow_notices(run, gate, annotations))
-        summarised.notices.push_back(std::move(notice));
-      report::github::write_step_summary(summarised, gate, options.report_path);
-      report::github::write_outputs(run, options.report_path, options.sarif_path);
-    } catch (const std::exception& error) {
-      log::error(std::string("writing the GitHub job summary or outputs failed: ") +
-                 error.what());
-      written = false;
+      changed = list_changed_files(options.root, options.changed_since);
+    } catch (const ChangedFilesError& error) {
+      log::error(error.what());
+      return false;
     }
+    ChangedSelection selection = select_changed_edges(edges, changed, options.config_path);
+    report::ChangedOnlyInfo info{options.changed_since, static_cast<int>(changed.size()),
+                                 selection.config_changed, static_cast<int>(edges.size()),
+                                 static_cast<int>(selection.skipped_edges)};
+    log::info(plural(changed.size(), "file") + " changed since " + options.changed_since +
+              ": checking " + std::to_string(selection.edges.size()) + " of " +
+              plural(edges.size(), "permission edge"));
+    run.notices.push_back(report::changed_only_notice(info));
+    run.changed_only = std::move(info);
+    edges = std::move(selection.edges);
   }
-  std::cout.flush();
-  return written;
+  if (options.shard_count > 0) {
+    report::ShardInfo info{options.shard_index, options.shard_count,
+                           static_cast<int>(edges.size()), plan::plan_digest(edges)};
+    edges = plan::select_shard(edges, {options.shard_index, options.shard_count});
+    log::info("shard " + std::to_string(info.index) + "/" + std::to_string(info.count) +
+              ": checking " + std::to_string(edges.size()) + " of " +
+              plural(info.plan_edges, "permission edge"));
+    run.notices.push_back(report::shard_notice(info, edges.size()));
+    run.shard = std::move(info);
+  }
+  return true;
 }
 
 // A plan's results: unresolved edges carry their reason as the message, and
@@ -166,13 +136,6 @@ probe::ProbeOptions probe_options(const Options& options, const config::Config& 
   return probe_options;
 }
 
-github::EventContext read_context(const Options& options) {
-  std::string problem;
-  github::EventContext context = github::read_event_context(options.github_token, &problem);
-  if (!problem.empty() && github::running_in_github_actions()) log::warning(problem);
-  return context;
-}
-
 // True when some source of a CI token exists: an explicit file or variable,
 // GitHub's token endpoint, or the AWS SDK's web-identity token file.
 bool ci_token_available(const Options& options) {
@@ -195,56 +158,6 @@ std::string missing_token_reason(const github::EventContext& context) {
   return "GitHub issued no OIDC token: the job lacks `permissions: id-token: write`";
 }
 
-// PR-only channels have nothing to post to on push, release,
-// workflow_dispatch and merge_group runs, so the summary notes the skip.
-void add_skipped_channel_notices(const Options& options, const github::EventContext& context,
-                                 report::RunReport& run) {
-  if (!github::running_in_github_actions() || context.pull_request) return;
-  if (options.pr_comment != "off")
-    run.notices.push_back("no pull request comment: the " +
-                          (context.event_name.empty() ? std::string("run")
-                                                      : context.event_name + " event") +
-                          " has no pull request; annotations, the summary and the report carry "
-                          "the results");
-}
-
-github::CommentOptions comment_options(const Options& options) {
-  github::CommentOptions comment;
-  if (options.pr_comment == "off") comment.mode = github::CommentMode::kOff;
-  else if (options.pr_comment == "always") comment.mode = github::CommentMode::kAlways;
-  else comment.mode = github::CommentMode::kOnFailure;
-  comment.on_pass = options.pr_comment_on_pass == "delete" ? github::CommentOnPass::kDelete
-                                                           : github::CommentOnPass::kResolve;
-  comment.report_path = options.report_path;
-  comment.run_url = run_url();
-  return comment;
-}
-
-// The sticky comment and the check run, where the run has a pull request
-// and a token for them. A failure is logged and never changes the verdicts.
-void publish_pull_request_channels(const Options& options, const github::EventContext& context,
-                                   const report::RunReport& run, const report::Gate& gate) {
-  if (!github::running_in_github_actions()) return;
-  bool comment = options.pr_comment != "off" && context.pull_request.has_value();
-  if (!comment && !options.check_run) return;
-  http::TransportOptions transport_options;
-  transport_options.ca_bundle = http::resolve_ca_bundle(options.ca_bundle);
-  transport_options.max_connections = 2;
-  transport_options.request_timeout =
-      std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
-  std::unique_ptr<http::HttpTransport> transport = http::make_curl_transport(transport_options);
-  if (comment) {
-    std::string outcome =
-        github::publish_comment(*transport, context, run, gate, comment_options(options));
-    if (!outcome.empty()) log::info(outcome);
-  }
-  if (options.check_run) {
-    github::CheckRunOptions check_run;
-    check_run.details_url = run_url();
-    log::info(github::publish_check_run(*transport, context, run, gate, check_run));
-  }
-}
-
 }  // namespace
 
 int run_check(const Options& options) {
@@ -265,6 +178,8 @@ int run_check(const Options& options) {
   config::Config config = read_config(options, run.diagnostics);
   // Load and resolve the manifests into the plan.
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
+  // Keep the changed edges and this shard's part of them.
+  if (!narrow_plan(options, edges, run)) return kInputError;
 
   report::write_diagnostics(std::cerr, run.diagnostics, text_options());
   if (report::has_errors(run.diagnostics))
@@ -288,14 +203,8 @@ int run_check(const Options& options) {
   for (std::string& notice : report::apply_ignores(run.results, config.ignores,
                                                    report::today_utc()))
     run.notices.push_back(std::move(notice));
-  run.passed_gate = report::passes(gate, report::probed_results(run));
-  add_skipped_channel_notices(options, context, run);
   run.finished_at = report::now_utc();
-  bool written = write_channels(run, gate, options);
-  publish_pull_request_channels(options, context, run, gate);
-  int status = report::exit_status(gate, run);
-  if (!written && status == 0) status = kInputError;
-  return status;
+  return publish_run(run, gate, options, context);
 }
 
 int run_plan(const Options& options) {
@@ -312,6 +221,7 @@ int run_plan(const Options& options) {
   }
   config::Config config = read_config(options, run.diagnostics);
   std::vector<PermissionEdge> edges = load_plan(options, config, run);
+  if (!narrow_plan(options, edges, run)) return kInputError;
   report::write_diagnostics(std::cerr, run.diagnostics, text_options());
   run.results = plan_results(edges);
   for (std::string& notice : report::apply_ignores(run.results, config.ignores,
