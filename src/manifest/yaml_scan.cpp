@@ -38,14 +38,13 @@ class NestingScanner {
       block_scalar_parent_ = -1;
     }
     size_t at = 0;
-    bool node_start = true;
     if (quote_ == 0 && flow_depth_ == 0) {
       if (indent == line.size() || line[indent] == '#') return std::nullopt;
       at = enter_block_line(line, indent);
       if (levels_.size() > max_depth_)
         return TextFinding{TextProblem::kExcessNesting, line_start + indent};
     }
-    return scan_characters(line, line_start, at, node_start, indent);
+    return scan_characters(line, line_start, at, indent);
   }
 
  private:
@@ -81,7 +80,10 @@ class NestingScanner {
   }
 
   std::optional<TextFinding> scan_characters(std::string_view line, size_t line_start, size_t at,
-                                             bool node_start, size_t indent) {
+                                             size_t indent) {
+    // A line is taken to start a node after its indentation and entry
+    // indicators; inside a quoted scalar the quote decides first.
+    bool node_start = true;
     for (; at < line.size(); ++at) {
       char c = line[at];
       if (quote_ == '"') {
