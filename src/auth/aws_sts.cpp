@@ -197,10 +197,32 @@ SessionResult StsClient::enter(const std::vector<Hop>& hops) {
   return result;
 }
 
+TokenResult StsClient::recent_token() {
+  std::lock_guard lock(token_mutex_);
+  if (token_ && std::chrono::steady_clock::now() - token_fetched_ < options_.token_reuse) return *token_;
+  TokenResult token = tokens_.fetch();
+  // Failures are not kept, so the next exchange tries again.
+  if (token.error.empty()) {
+    token_ = token;
+    token_fetched_ = std::chrono::steady_clock::now();
+  }
+  return token;
+}
+
+TokenResult StsClient::fresh_token() {
+  TokenResult token = tokens_.fetch();
+  std::lock_guard lock(token_mutex_);
+  if (token.error.empty()) {
+    token_ = token;
+    token_fetched_ = std::chrono::steady_clock::now();
+  }
+  return token;
+}
+
 std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure>
 StsClient::assume_with_web_identity(const Hop& hop) {
   SessionFailure failure = failure_at(hop, "");
-  TokenResult token = tokens_.fetch();
+  TokenResult token = recent_token();
   if (!token.error.empty()) {
     failure.token_error = token.error;
     failure.token_error_transient = token.transient;
@@ -225,7 +247,7 @@ StsClient::assume_with_web_identity(const Hop& hop) {
     return response;
   };
   auto refresh_token = [&] {
-    TokenResult fresh = tokens_.fetch();
+    TokenResult fresh = fresh_token();
     if (fresh.error.empty()) token = std::move(fresh);
   };
   RetryOutcome outcome = run_with_retries(options_.retry, "sts:AssumeRoleWithWebIdentity", hop.role_arn, [&] {

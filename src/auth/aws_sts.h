@@ -7,6 +7,7 @@
 // preflight role the CI enters the first of those directly.
 #pragma once
 
+#include <chrono>
 #include <future>
 #include <map>
 #include <memory>
@@ -68,6 +69,10 @@ struct StsOptions {
   RetryPolicy retry;
   /// Requested session lifetime; 900 s is STS's minimum.
   int duration_seconds = 900;
+  /// How long one CI token serves further AssumeRoleWithWebIdentity calls.
+  /// GitHub's tokens are valid for about five minutes after issue, so a
+  /// minute leaves room for a slow exchange; 0 fetches a token per call.
+  std::chrono::seconds token_reuse{60};
 };
 
 /// The probe actions, the only ones a borrowed runtime session may use by default.
@@ -108,12 +113,20 @@ class StsClient {
       const Hop& hop);
   std::variant<std::shared_ptr<const AwsCredentials>, SessionFailure> assume_role(
       const Hop& hop, const AwsCredentials& caller, const std::string& caller_role_arn);
+  /// Returns a CI token fetched within options_.token_reuse, else a new one.
+  /// Concurrent callers wait for one fetch.
+  TokenResult recent_token();
+  /// Fetches a new CI token and keeps it for recent_token().
+  TokenResult fresh_token();
 
   http::HttpTransport& transport_;
   CiTokenSource& tokens_;
   StsOptions options_;
   std::mutex mutex_;
   std::map<std::string, std::shared_future<SessionResult>> sessions_;
+  std::mutex token_mutex_;
+  std::optional<TokenResult> token_;
+  std::chrono::steady_clock::time_point token_fetched_;
 };
 
 /// Reads Credentials from an AssumeRole* response body and registers the

@@ -2,6 +2,7 @@
 // one read per (identity, secret) shared by edges with different JSON keys,
 // and the scheduler's order and per-provider bounds.
 #include <catch2/catch.hpp>
+#include <curl/curl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -425,4 +426,39 @@ TEST_CASE("read key leaves out key and reference", "[probe][scale]") {
   auto other_operation = base;
   other_operation.operation = "secretsmanager:DescribeSecret";
   CHECK(sp::probe::read_key(base) != sp::probe::read_key(other_operation));
+}
+
+TEST_CASE("libcurl can negotiate HTTP/2", "[probe][scale]") {
+  // The transport asks for HTTP/2 over TLS (CURL_HTTP_VERSION_2TLS) and
+  // multiplexes requests on one connection where the server offers h2 in
+  // ALPN. A libcurl built without nghttp2 would fall back to HTTP/1.1.
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  REQUIRE(info != nullptr);
+  CHECK((info->features & CURL_VERSION_HTTP2) != 0);
+  CHECK((info->features & CURL_VERSION_SSL) != 0);
+}
+
+TEST_CASE("one GitHub token serves every exchange", "[probe][scale]") {
+  Env env;
+  setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "https://127.0.0.1:9/_github/idtoken?api-version=2.0", 1);
+  setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token-5d81e", 1);
+  auto github_then_aws = aws_cloud(std::chrono::milliseconds(10));
+  FakeTransport transport([&](const sp::http::Request& request) {
+    if (request.url.find("/_github/idtoken") != std::string::npos)
+      return respond(200, "{\"count\":1,\"value\":\"" + kCiToken + "\"}");
+    return github_then_aws(request);
+  });
+  std::vector<sp::PermissionEdge> edges;
+  for (int i = 0; i < 24; ++i) edges.push_back(aws_edge(role(i % 6), "app/secret-" + std::to_string(i)));
+  auto run_options = options(nullptr, 8);
+  run_options.token_env.clear();
+  auto results = sp::probe::probe_edges(edges, run_options, transport);
+  unsetenv("ACTIONS_ID_TOKEN_REQUEST_URL");
+  unsetenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+  for (const auto& result : results) CHECK(result.verdict == Verdict::kOk);
+  int token_requests = 0;
+  for (const auto& request : transport.requests())
+    if (request.url.find("/_github/idtoken") != std::string::npos) ++token_requests;
+  CHECK(token_requests == 1);
+  CHECK(count_sts(transport).size() == 6);
 }
