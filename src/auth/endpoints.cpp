@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "config/config.h"
+#include "util/regex.h"
 
 namespace sp::auth {
 namespace {
@@ -50,7 +51,7 @@ std::string signing_name(Service service) {
 bool is_aws_region(const std::string& region) {
   // us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1, ...
   static const std::regex kRegion("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
-  return std::regex_match(region, kRegion);
+  return util::regex_full_match(region, kRegion);
 }
 
 std::string endpoint_url(Service service, const std::string& region) {

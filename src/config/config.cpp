@@ -14,6 +14,7 @@
 
 #include "util/edit_distance.h"
 #include "util/glob.h"
+#include "util/regex.h"
 #include "util/text.h"
 #include "util/yaml_node.h"
 
@@ -145,7 +146,7 @@ class ConfigReader {
   std::string via(const YAML::Node& node, const std::string& name) {
     std::string text = scalar(node, name);
     if (text == "web-identity") return "";
-    if (std::regex_match(text, kRoleArnPattern)) return text;
+    if (util::regex_full_match(text, kRoleArnPattern)) return text;
     invalid(node, name, "expected \"web-identity\" or a preflight role ARN");
     return "";
   }
@@ -462,7 +463,7 @@ class ConfigReader {
   std::string matching(const YAML::Node& node, const std::string& name, const std::regex& pattern,
                        const std::string& expected) {
     std::string text = scalar(node, name);
-    if (std::regex_match(text, pattern)) return text;
+    if (util::regex_full_match(text, pattern)) return text;
     invalid(node, name, "expected " + expected);
     return "";
   }

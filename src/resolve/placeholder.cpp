@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "resolve/aws/arn.h"
+#include "util/regex.h"
 
 namespace sp::resolve {
 namespace {
@@ -29,16 +30,18 @@ const std::regex kAccountPattern("^([0-9]{12}|aws)?$");
 
 }  // namespace
 
+// NOTE: a value longer than util::kMaxRegexInput is never reported as a
+// placeholder. No secret name or ARN that long is valid, so the read fails.
 std::string find_placeholder(std::string_view value) {
   std::string text(value);
   for (const auto& pattern : kPlaceholderPatterns) {
-    std::smatch match;
-    if (std::regex_search(text, match, pattern)) return match.str();
+    std::string found = util::regex_find(text, pattern);
+    if (!found.empty()) return found;
   }
   if (auto arn = aws::parse_arn(text)) {
     // Documentation copies keep the words `region` and `account` in place.
-    if (!arn->region.empty() && !std::regex_match(arn->region, kRegionPattern)) return arn->region;
-    if (!std::regex_match(arn->account, kAccountPattern)) return arn->account;
+    if (!arn->region.empty() && !util::regex_full_match(arn->region, kRegionPattern)) return arn->region;
+    if (!util::regex_full_match(arn->account, kAccountPattern)) return arn->account;
   }
   return "";
 }

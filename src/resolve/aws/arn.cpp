@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "util/regex.h"
+
 namespace sp::resolve::aws {
 
 std::optional<Arn> parse_arn(std::string_view text) {
@@ -19,7 +21,7 @@ std::optional<Arn> parse_arn(std::string_view text) {
 
 bool is_role_arn(std::string_view text) {
   static const std::regex pattern(R"(^arn:aws[a-z0-9-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$)");
-  return std::regex_match(text.begin(), text.end(), pattern);
+  return util::regex_full_match(text, pattern);
 }
 
 std::string role_name(std::string_view role_arn) {

@@ -130,7 +130,9 @@ ValueFromTarget parse_value_from(const std::string& value, const config::Config&
   }
   const std::string reference_prefix = "/aws/reference/secretsmanager/";
   std::string name = target.secret.id;
-  if (arn && arn->service == "ssm") name = "/" + arn->resource.substr(10);
+  const std::string parameter_prefix = "parameter/";
+  if (arn && arn->service == "ssm" && arn->resource.starts_with(parameter_prefix))
+    name = "/" + arn->resource.substr(parameter_prefix.size());
   if (target.secret.service == "ssm" && name.starts_with(reference_prefix))
     target.assumptions.push_back("reads Secrets Manager secret \"" +
                                  name.substr(reference_prefix.size()) +

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <regex>
 
+#include "util/regex.h"
+
 namespace sp::resolve::azure {
 namespace {
 
@@ -65,7 +67,7 @@ std::optional<std::string> vault_host(const std::string& url) {
   std::string host = rest.substr(0, slash);
   if (slash != std::string::npos && rest.substr(slash) != "/") return std::nullopt;
   static const std::regex host_pattern("^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$");
-  if (!std::regex_match(host, host_pattern)) return std::nullopt;
+  if (!util::regex_full_match(host, host_pattern)) return std::nullopt;
   // Only a Key Vault host of a known cloud may receive the identity's token.
   if (!is_vault_host(lower(host))) return std::nullopt;
   return lower(host);

@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "util/regex.h"
+
 namespace sp::resolve::gcp {
 namespace {
 
@@ -19,6 +21,8 @@ const std::regex kDigitsPattern("^[0-9]+$");
 }  // namespace
 
 std::optional<SecretName> parse_secret_name(const std::string& text) {
+  // std::regex recurses per character, so long text is rejected first.
+  if (text.size() > util::kMaxRegexInput) return std::nullopt;
   std::smatch match;
   if (!std::regex_match(text, match, kSecretNamePattern)) return std::nullopt;
   return SecretName{match[1].str(), match[2].str(), match[3].str(), match[4].str()};
@@ -33,15 +37,16 @@ std::string version_name(const SecretName& name) {
 bool is_secret_id(const std::string& text) { return std::regex_match(text, kSecretIdPattern); }
 
 bool is_version_number_or_latest(const std::string& text) {
-  return std::regex_match(text, kVersionPattern);
+  return util::regex_full_match(text, kVersionPattern);
 }
 
 bool is_version(const std::string& text) {
-  return std::regex_match(text, kVersionPattern) || std::regex_match(text, kVersionAliasPattern);
+  return util::regex_full_match(text, kVersionPattern) ||
+         util::regex_full_match(text, kVersionAliasPattern);
 }
 
 bool is_service_account_email(const std::string& text) {
-  return std::regex_match(text, kEmailPattern);
+  return util::regex_full_match(text, kEmailPattern);
 }
 
 SecretTarget make_secret_target(const SecretName& name) {
@@ -55,7 +60,7 @@ SecretTarget make_secret_target(const SecretName& name) {
 }
 
 std::string project_number(const config::Config& config, const std::string& project) {
-  if (std::regex_match(project, kDigitsPattern)) return project;
+  if (util::regex_full_match(project, kDigitsPattern)) return project;
   const config::GcpProject* found = config::find_gcp_project(config, project);
   return found ? found->number : "";
 }
