@@ -132,6 +132,9 @@ class Bed:
 
 
 def load_report(path):
+    if not os.path.exists(path):
+        raise CaseFailure(f"no report written to {path}; rerun with --keep and read the run's "
+                          "stderr next to it")
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
