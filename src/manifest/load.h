@@ -15,8 +15,8 @@
 namespace sp::manifest {
 
 /// Default maximum size of one manifest file: 64 MiB. The Kubernetes API
-/// server takes at most 3 MiB per request, so only a stream of very many
-/// objects, or a file that is no manifest, comes near it.
+/// server takes at most 3 MiB per request by default, so only a stream of
+/// very many objects, or a file that is no manifest, comes near it.
 constexpr std::uintmax_t kDefaultMaxFileSize = std::uintmax_t{64} << 20;
 
 struct LoadOptions {

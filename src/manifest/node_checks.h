@@ -11,9 +11,10 @@
 namespace sp::manifest {
 
 /// Maximum nodes one document may expand to once every alias is replaced by
-/// its anchor's content. The Kubernetes API server rejects request bodies
-/// over 3 MiB, and an object that large holds far fewer nodes as JSON, so
-/// only an alias bomb ("billion laughs") reaches this.
+/// its anchor's content. The Kubernetes API server takes request bodies of
+/// at most 3 MiB by default (MaxRequestBodyBytes in k8s.io/apiserver's
+/// server config). As JSON, such a body has far fewer nodes, so only an
+/// alias bomb ("billion laughs") reaches this limit.
 constexpr std::uint64_t kMaxExpandedNodes = 1'000'000;
 
 /// Adds an error for every mapping under `node` that repeats a key, at the

@@ -16,8 +16,8 @@ constexpr int kMaxNestingDepth = 200;
 enum class TextProblem {
   /// Collections nest deeper than the maximum.
   kExcessNesting,
-  /// A Go template action (`{{ ... }}`) stands where a YAML node starts, as
-  /// in an unrendered Helm template. yaml-cpp reads it as a flow mapping or
+  /// A Go template action (`{{ ... }}`) is where a YAML node starts, as in
+  /// an unrendered Helm template. yaml-cpp reads it as a flow mapping or
   /// rejects it.
   kTemplateAction,
 };

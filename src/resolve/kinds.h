@@ -20,8 +20,8 @@ class DocumentFilter {
   /// Returns true for an ECS task definition and for a Kubernetes object of
   /// a kind some resolver reads. Adds a warning when such an object's
   /// apiVersion names the kind's API group with a version the resolvers were
-  /// not written for (`external-secrets.io/v2alpha9`); the object is still
-  /// kept and read as the known versions are.
+  /// not written for (`external-secrets.io/v2alpha9`). The object is kept
+  /// all the same and read as the known versions are.
   bool keep(const manifest::Document& document);
 
   /// Documents seen by keep(), kept or not.
