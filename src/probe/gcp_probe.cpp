@@ -92,7 +92,9 @@ Classification read_access_response(const GoogleFixContext& context, const std::
     return bad_response(context, "a response without a payload object");
   rapidjson::Value& payload = document["payload"];
   auto data = payload.FindMember("data");
-  if (data == payload.MemberEnd()) return ok(context, "returned an empty payload");
+  // Google omits `data` for an empty payload. A named key cannot be in it, so
+  // the empty value still goes through the key check.
+  if (data == payload.MemberEnd()) return check_payload(context, json_key, shared, "", 0);
   if (!data->value.IsString()) return bad_response(context, "a payload whose data is not a string");
   char* encoded = const_cast<char*>(data->value.GetString());
   std::optional<size_t> length = base64::decode_in_place(encoded, data->value.GetStringLength());

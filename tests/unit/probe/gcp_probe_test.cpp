@@ -127,6 +127,18 @@ TEST_CASE("google access payload not json") {
   CHECK(results[0].message.find(kCanary) == std::string::npos);
 }
 
+TEST_CASE("google access empty payload with key") {
+  GoogleEnv env;
+  auto cfg = config();
+  // Google leaves out `data` when the version's payload is empty.
+  FakeTransport transport(google([](const sp::http::Request&) { return respond(200, R"({"payload":{}})"); }));
+  auto results = sp::probe::probe_edges({google_edge("db", "password"), google_edge("other")}, options(cfg),
+                                        transport);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].verdict == Verdict::kKeyMissing);
+  CHECK(results[1].verdict == Verdict::kOk);
+}
+
 TEST_CASE("google access crc mismatch inconclusive") {
   GoogleEnv env;
   auto cfg = config();
