@@ -393,7 +393,7 @@ def base_environment(tmp_dir):
 
 
 class Emulator:
-    def __init__(self, cloud_dir, work_dir):
+    def __init__(self, cloud_dir, work_dir, extra_args=()):
         self.env_file = os.path.join(work_dir, "emulator.env")
         self.request_log = os.path.join(work_dir, "emulator-requests.jsonl")
         self.stdout_path = os.path.join(work_dir, "emulator.stdout")
@@ -403,7 +403,8 @@ class Emulator:
         self.stdout = open(self.stdout_path, "wb")
         self.stderr = open(self.stderr_path, "wb")
         self.process = subprocess.Popen(
-            [PYTHON, EMULATOR, cloud_dir, "--env-file", self.env_file, "--request-log", self.request_log],
+            [PYTHON, EMULATOR, cloud_dir, "--env-file", self.env_file, "--request-log", self.request_log,
+             *extra_args],
             stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=self.stderr,
             env=base_environment(work_dir), cwd=work_dir)
 

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -186,23 +185,6 @@ def build_scenarios():
 # Running one scenario
 
 
-class FaultEmulator(run_cases.Emulator):
-    """The e2e harness's emulator, started with extra serve.py arguments."""
-
-    def __init__(self, cloud_dir, work_dir, extra_args):
-        self.env_file = os.path.join(work_dir, "emulator.env")
-        self.request_log = os.path.join(work_dir, "emulator-requests.jsonl")
-        self.stdout_path = os.path.join(work_dir, "emulator.stdout")
-        self.stderr_path = os.path.join(work_dir, "emulator.stderr")
-        self.stdout = open(self.stdout_path, "wb")
-        self.stderr = open(self.stderr_path, "wb")
-        self.process = subprocess.Popen(
-            [run_cases.PYTHON, run_cases.EMULATOR, cloud_dir, "--env-file", self.env_file,
-             "--request-log", self.request_log] + extra_args,
-            stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=self.stderr,
-            env=run_cases.base_environment(work_dir), cwd=work_dir)
-
-
 def copy_world(case, work_dir, rules):
     """Copy the case's repo/ and cloud/ into work_dir, with `rules` as cloud/faults.json."""
     source = os.path.join(CASES_DIR, case)
@@ -271,7 +253,7 @@ def run_scenario(scenario, binary, tmp_root, baselines):
     run_cases.check_values_are_canaries(all_values)
     github_tokens = run_cases.collect_github_tokens(cloud_dir)
 
-    emulator = FaultEmulator(cloud_dir, work_dir, scenario.emulator_args)
+    emulator = run_cases.Emulator(cloud_dir, work_dir, scenario.emulator_args)
     outputs_dir = os.path.join(work_dir, "outputs")
     os.makedirs(outputs_dir)
     report_path = os.path.join(outputs_dir, "report.json")
@@ -477,7 +459,7 @@ def main(argv):
 def measure_request_counts(world, binary, work_dir):
     """Run the world without faults and return its request counts per (service, operation)."""
     repo_dir, cloud_dir = copy_world(WORLDS[world]["case"], work_dir, [])
-    emulator = FaultEmulator(cloud_dir, work_dir, [])
+    emulator = run_cases.Emulator(cloud_dir, work_dir)
     try:
         emulator.wait_ready(run_cases.EMULATOR_READY_SECONDS)
         env = run_cases.base_environment(work_dir)
