@@ -130,7 +130,10 @@ bool write_channels(const report::RunReport& run, const report::Gate& gate,
     try {
       report::github::AnnotationOptions annotations;
       annotations.report_path = options.report_path;
-      report::github::write_annotations(std::cout, run, gate, annotations);
+      // The runner reads workflow commands from stderr too, so plan's JSON on
+      // stdout stays one document that a step can redirect to a file.
+      const bool json_on_stdout = options.command == "plan" && options.format == "json";
+      report::github::write_annotations(json_on_stdout ? std::cerr : std::cout, run, gate, annotations);
       // The summary repeats the log's note on annotations GitHub would not show.
       report::RunReport summarised = run;
       for (std::string& notice :

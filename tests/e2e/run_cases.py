@@ -596,10 +596,11 @@ def check_plan(binary, repo_dir, work_dir, expected, deadline):
                          deadline.remaining("`plan` ran"), stdout_path, stderr_path)
     text = read_text(stdout_path)
     try:
-        # Under GitHub Actions, annotations for input errors follow the JSON.
-        plan, _ = json.JSONDecoder().raw_decode(text)
+        # Annotations go to stderr, so stdout must be one JSON document that a
+        # step can redirect to a file.
+        plan = json.loads(text)
     except ValueError:
-        return [f"plan --format json printed no JSON (exit status {status}, "
+        return [f"plan --format json did not print exactly one JSON document on stdout (exit status {status}, "
                 f"stderr: {_last_line(read_text(stderr_path))})"]
     problems = workflow_command_problems(text, "plan stdout")
     problems.extend(workflow_command_problems(read_text(stderr_path), "plan stderr"))
