@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -24,6 +25,41 @@ namespace po = boost::program_options;
 
 namespace sp::app {
 namespace {
+
+// Bounds of the probe options. Values past them overflow the clock
+// arithmetic (a deadline of 1e10 s) or round to curl's "no timeout" (a
+// request timeout under 1 ms), so they are rejected instead.
+constexpr int kMaxConcurrency = 1024;
+constexpr int kMaxAttempts = 100;
+constexpr double kMaxDeadlineSeconds = 7 * 24 * 3600;
+constexpr double kMinRequestTimeoutSeconds = 0.001;
+constexpr double kMaxRequestTimeoutSeconds = 3600;
+
+std::string format_number(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// Returns a message naming the first probe option out of its bounds, or "".
+std::string probe_limit_problem(const Options& options) {
+  if (options.concurrency < 1 || options.concurrency > kMaxConcurrency)
+    return "invalid --concurrency " + std::to_string(options.concurrency) + "; expected 1 to " +
+           std::to_string(kMaxConcurrency);
+  if (options.max_attempts < 1 || options.max_attempts > kMaxAttempts)
+    return "invalid --max-attempts " + std::to_string(options.max_attempts) + "; expected 1 to " +
+           std::to_string(kMaxAttempts);
+  // The negated comparisons also reject NaN.
+  if (!(options.deadline_seconds >= 0 && options.deadline_seconds <= kMaxDeadlineSeconds))
+    return "invalid --deadline " + format_number(options.deadline_seconds) +
+           "; expected seconds from 0 (no deadline) to " + format_number(kMaxDeadlineSeconds);
+  if (!(options.request_timeout_seconds >= kMinRequestTimeoutSeconds &&
+        options.request_timeout_seconds <= kMaxRequestTimeoutSeconds))
+    return "invalid --request-timeout " + format_number(options.request_timeout_seconds) +
+           "; expected seconds from " + format_number(kMinRequestTimeoutSeconds) + " to " +
+           format_number(kMaxRequestTimeoutSeconds);
+  return "";
+}
 
 constexpr int kUsageError = 2;
 
@@ -363,10 +399,8 @@ int run(int argc, char** argv) {
                  "path or its permissions\n";
     return kUsageError;
   }
-  if (options.concurrency < 1 || options.max_attempts < 1 || options.deadline_seconds < 0 ||
-      !(options.request_timeout_seconds > 0)) {
-    std::cerr << "secret-preflight: error: --concurrency and --max-attempts must be at least 1, "
-                 "--deadline at least 0 and --request-timeout more than 0\n";
+  if (std::string problem = probe_limit_problem(options); !problem.empty()) {
+    std::cerr << "secret-preflight: error: " << problem << "\n";
     return kUsageError;
   }
 

@@ -619,6 +619,31 @@ def check_plan(binary, repo_dir, work_dir, expected, deadline):
     return differences
 
 
+# Probe option values that once passed the gate or meant "no limit": a
+# deadline that overflowed the clock made every edge inconclusive (exit 0),
+# and a request timeout under 1 ms became curl's "no timeout".
+OUT_OF_BOUNDS_OPTIONS = [
+    ("--deadline", "1e10"), ("--deadline", "nan"), ("--deadline", "inf"), ("--deadline", "-1"),
+    ("--request-timeout", "0.0000001"), ("--request-timeout", "inf"), ("--request-timeout", "0"),
+    ("--concurrency", "0"), ("--max-attempts", "0"),
+]
+
+
+def option_bound_problems(binary):
+    """Return a problem for each probe option value the binary does not reject as invalid."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="secret-preflight-options-") as root:
+        for option, value in OUT_OF_BOUNDS_OPTIONS:
+            result = subprocess.run([binary, "check", "--root", root, option, value],
+                                    stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+                                    env=base_environment(root), cwd=root)
+            expected = f"invalid {option} "
+            if result.returncode != 2 or expected not in result.stderr:
+                problems.append(f"check {option} {value} exited {result.returncode} without "
+                                f"\"{expected}...\": {_last_line(result.stderr)}")
+    return problems
+
+
 def core_dump_problems(binary):
     """Return a problem when the running product still allows core dumps.
 
@@ -692,12 +717,17 @@ def main(argv):
         print(f"FAIL process: {problem}")
     if not core_dump_failures:
         print("PASS process: core dumps disabled")
+    option_failures = option_bound_problems(binary)
+    for problem in option_failures:
+        print(f"FAIL options: {problem}")
+    if not option_failures:
+        print("PASS options: out-of-bounds probe options rejected")
 
     tmp_root = tempfile.mkdtemp(prefix="secret-preflight-e2e-")
     if args.keep:
         print(f"outputs kept in {tmp_root}")
-    failures = len(core_dump_failures)
-    total = 1
+    failures = len(core_dump_failures) + len(option_failures)
+    total = 2
     for name in names:
         case_dir = os.path.join(args.cases_dir, name)
         try:
