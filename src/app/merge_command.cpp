@@ -24,17 +24,34 @@ bool same_file(const fs::path& a, const std::string& b) {
   return !b.empty() && fs::equivalent(a, b, error);
 }
 
+report::ReportError output_is_input(const std::string& output_path) {
+  return report::ReportError("the output report \"" + output_path +
+                             "\" is also a shard report to merge; write --report outside the shard reports");
+}
+
+// Returns whether the file at `path` is the merged report of an earlier run,
+// which a rerun into the download folder may find among the shard reports.
+bool is_merged_report(const fs::path& path) {
+  try {
+    return !report::read_report(path.string()).shard.has_value();
+  } catch (const report::ReportError&) {
+    return false;
+  }
+}
+
 // Lists the report files that `arguments` name: each file as given, and the
-// .json files under each folder in path order. The merged report's own path
-// is skipped, so a rerun into the download folder does not read its output.
-// Throws report::ReportError for a path that does not exist or a folder
-// without reports.
+// .json files under each folder in path order. An earlier merged report at
+// the output path is skipped, so a rerun into the download folder does not
+// read its own output. Throws report::ReportError for a path that does not
+// exist, a folder without reports, or an output path that is a shard report,
+// which the merge would otherwise leave out and then overwrite.
 std::vector<std::string> list_report_files(const std::vector<std::string>& arguments,
                                            const std::string& output_path) {
   std::vector<std::string> files;
   for (const std::string& argument : arguments) {
     std::error_code error;
     if (fs::is_regular_file(argument, error)) {
+      if (same_file(argument, output_path)) throw output_is_input(output_path);
       files.push_back(argument);
       continue;
     }
@@ -43,9 +60,12 @@ std::vector<std::string> list_report_files(const std::vector<std::string>& argum
                                 "\" not found; give report files or folders that hold them");
     std::vector<std::string> found;
     for (const fs::directory_entry& entry : fs::recursive_directory_iterator(argument)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".json" &&
-          !same_file(entry.path(), output_path))
-        found.push_back(entry.path().string());
+      if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+      if (same_file(entry.path(), output_path)) {
+        if (is_merged_report(entry.path())) continue;
+        throw output_is_input(output_path);
+      }
+      found.push_back(entry.path().string());
     }
     if (found.empty())
       throw report::ReportError("folder \"" + argument + "\" holds no .json shard reports");

@@ -274,6 +274,19 @@ def check_merge_errors(bed, repo_dir, outputs_dir, full_status, differences):
         if os.path.exists(out_path):
             differences.append(f"merge with {label} wrote a report")
 
+    # The output report named as an input, directly or inside a folder, must
+    # be rejected before the merge could leave it out and then overwrite it.
+    shard_dir = os.path.dirname(shard[0])
+    for label, paths in (("output as input file", shard), ("output inside input folder", [outputs_dir])):
+        with open(shard[0], "rb") as f:
+            before = f.read()
+        status, _, err, _ = bed.run(["merge", "--allow-partial", "--report", shard[0]] + paths, repo_dir, env)
+        expect_equal(differences, f"merge with {label}: exit status", status, 2)
+        expect_in(differences, f"merge with {label}: stderr", "is also a shard report to merge", err)
+        with open(shard[0], "rb") as f:
+            if f.read() != before:
+                differences.append(f"merge with {label} overwrote the shard report in {shard_dir}")
+
     partial_path = os.path.join(outputs_dir, "partial.json")
     status, out, err, _ = bed.run(["merge", "--allow-partial", "--report", partial_path] + shard[:2],
                                   repo_dir, env)
