@@ -61,6 +61,11 @@ std::optional<Shard> parse_shard(std::string_view text, std::string& error) {
             "'; expected I/N with whole numbers 1 <= I <= N, such as 2/4";
     return std::nullopt;
   }
+  if (*count > kMaxShards) {
+    error = "invalid shard '" + std::string(text) + "': at most " + std::to_string(kMaxShards) +
+            " shards, the most jobs one GitHub Actions matrix can run";
+    return std::nullopt;
+  }
   if (*index > *count) {
     error = "invalid shard '" + std::string(text) + "': shard " + std::to_string(*index) +
             " does not exist when there are " + std::to_string(*count) +

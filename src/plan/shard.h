@@ -18,7 +18,11 @@ struct Shard {
   int count = 1;
 };
 
-/// Parses "I/N" (decimal, 1 <= I <= N). Returns nullopt and sets `error` to
+/// Most shards a plan can be split into: a GitHub Actions matrix generates at
+/// most 256 jobs per workflow run.
+inline constexpr int kMaxShards = 256;
+
+/// Parses "I/N" (decimal, 1 <= I <= N <= kMaxShards). Returns nullopt and sets `error` to
 /// a sentence naming the problem when the text is invalid.
 std::optional<Shard> parse_shard(std::string_view text, std::string& error);
 

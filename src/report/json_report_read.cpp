@@ -33,7 +33,8 @@ class ObjectReader {
   int integer(const char* key, bool required = true) const {
     const Value* member = find(key, required);
     if (member == nullptr) return 0;
-    if (!member->IsInt()) fail(field_path(key), "an integer");
+    // Every integer of the report is a count, a position or a status.
+    if (!member->IsInt() || member->GetInt() < 0) fail(field_path(key), "a whole number of 0 or more");
     return member->GetInt();
   }
 
@@ -62,6 +63,8 @@ class ObjectReader {
   }
 
   [[noreturn]] void fail(const std::string& field, const char* expected) const {
+    if (field.empty())
+      throw ReportError(std::string(source_) + ": invalid report: the document must be " + expected);
     throw ReportError(std::string(source_) + ": invalid report: \"" + field + "\" must be " +
                       expected);
   }
@@ -220,7 +223,8 @@ void read_partial_run_fields(const ObjectReader& root, RunReport& run) {
 
 RunReport parse_json_report(std::string_view text, std::string_view source) {
   rapidjson::Document document;
-  document.Parse(text.data(), text.size());
+  // Iterative, so that deep nesting in a foreign file cannot overflow the stack.
+  document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (document.HasParseError())
     throw ReportError(std::string(source) + ": invalid JSON at offset " +
                       std::to_string(document.GetErrorOffset()) + ": " +

@@ -79,9 +79,10 @@ void check_shard_report(const ShardReport& report) {
     throw ReportError(report.path + ": not a shard report: it has no \"shard\" field; write shard "
                       "reports with check --shard I/N --report FILE");
   const ShardInfo& shard = *report.run.shard;
-  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+  // 256 is the most jobs a GitHub Actions matrix runs, and check --shard's limit.
+  if (shard.count < 1 || shard.count > 256 || shard.index < 1 || shard.index > shard.count)
     throw ReportError(report.path + ": invalid report: shard " + shard_name(shard) +
-                      " is out of range; expected 1 <= index <= count");
+                      " is out of range; expected 1 <= index <= count <= 256");
 }
 
 // Appends `items` to `target`, leaving out those already present.

@@ -67,6 +67,9 @@ TEST_CASE("Shard rejects invalid I/N", "[plan][shard]") {
   CHECK_FALSE(sp::plan::parse_shard("5/4", error));
   CHECK(error ==
         "invalid shard '5/4': shard 5 does not exist when there are 4 shards; expected 1 <= I <= N");
+  CHECK(sp::plan::parse_shard("256/256", error));
+  CHECK_FALSE(sp::plan::parse_shard("1/257", error));
+  CHECK(error == "invalid shard '1/257': at most 256 shards, the most jobs one GitHub Actions matrix can run");
 }
 
 TEST_CASE("FNV-1a matches the published test vectors", "[plan][shard]") {

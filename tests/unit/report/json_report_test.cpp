@@ -221,7 +221,18 @@ TEST_CASE("json report reader rejects bad input", "[report]") {
   std::string broken = text;
   broken.replace(broken.find("\"line\": 27"), 10, "\"line\": \"27\"");
   CHECK_THROWS_WITH(sp::report::parse_json_report(broken, "r.json"),
-                    "r.json: invalid report: \"edges[3].reference.line\" must be an integer");
+                    "r.json: invalid report: \"edges[3].reference.line\" must be a whole number of 0 or more");
+  std::string negative = text;
+  negative.replace(negative.find("\"line\": 27"), 10, "\"line\": -27");
+  CHECK_THROWS_WITH(sp::report::parse_json_report(negative, "r.json"),
+                    "r.json: invalid report: \"edges[3].reference.line\" must be a whole number of 0 or more");
+  CHECK_THROWS_WITH(sp::report::parse_json_report("[1, 2, 3]", "r.json"),
+                    "r.json: invalid report: the document must be an object");
+  // Deep nesting is parsed without recursion, so it fails as a wrong shape
+  // instead of overflowing the stack.
+  std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  CHECK_THROWS_WITH(sp::report::parse_json_report(deep, "r.json"),
+                    "r.json: invalid report: the document must be an object");
   CHECK_THROWS_WITH(sp::report::read_report("/nonexistent/report.json"),
                     "failed to open report \"/nonexistent/report.json\"");
 }

@@ -179,7 +179,12 @@ TEST_CASE("Merge rejects an out-of-range shard", "[report][merge]") {
   std::vector<ShardReport> reports = complete_reports();
   reports.back().run.shard->index = 3;
   CHECK(merge_error(reports) ==
-        "shard-1.json: invalid report: shard 3/2 is out of range; expected 1 <= index <= count");
+        "shard-1.json: invalid report: shard 3/2 is out of range; expected 1 <= index <= count <= 256");
+
+  reports = complete_reports();
+  for (ShardReport& report : reports) report.run.shard->count = 257;
+  CHECK(merge_error(reports) ==
+        "shard-2.json: invalid report: shard 2/257 is out of range; expected 1 <= index <= count <= 256");
 }
 
 TEST_CASE("Merge rejects mixed modes", "[report][merge]") {
@@ -253,7 +258,7 @@ TEST_CASE("Merge reader rejects a corrupt shard field", "[report][merge]") {
     FAIL("parsed a report whose shard index is a string");
   } catch (const ReportError& error) {
     CHECK(std::string(error.what()) ==
-          "shard-2.json: invalid report: \"shard.index\" must be an integer");
+          "shard-2.json: invalid report: \"shard.index\" must be a whole number of 0 or more");
   }
 }
 
