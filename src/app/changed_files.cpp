@@ -150,7 +150,11 @@ ChangedSelection select_changed_edges(const std::vector<PermissionEdge>& edges,
   ChangedSelection selection;
   selection.config_changed = changed_set.count(normal_path(config_path)) > 0;
   for (const PermissionEdge& edge : edges) {
-    if (selection.config_changed || depends_on_changed_file(edge, changed_set))
+    // Unresolved edges cost no provider call, and a deleted file (a
+    // ServiceAccount, a store) leaves no trace in the chain of the edge it
+    // broke, so they are always kept.
+    if (selection.config_changed || !edge.unresolved_reason.empty() ||
+        depends_on_changed_file(edge, changed_set))
       selection.edges.push_back(edge);
     else
       ++selection.skipped_edges;

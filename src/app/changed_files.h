@@ -39,9 +39,9 @@ struct ChangedSelection {
   size_t skipped_edges = 0;
 };
 
-/// Keeps the edges that depend on a changed file, or every edge when
-/// `config_path` (relative to the root, as `changed` is) is among the changed
-/// files.
+/// Keeps the unresolved edges and the edges that depend on a changed file,
+/// or every edge when `config_path` (relative to the root, as `changed` is)
+/// is among the changed files.
 ChangedSelection select_changed_edges(const std::vector<PermissionEdge>& edges,
                                       const std::vector<std::string>& changed,
                                       const std::string& config_path);

@@ -101,6 +101,17 @@ TEST_CASE("Changed config file keeps every edge", "[app][changed]") {
   CHECK(selection.skipped_edges == 0);
 }
 
+TEST_CASE("Changed run keeps unresolved edges", "[app][changed]") {
+  // The ServiceAccount's deletion left this edge without an identity, so no
+  // changed file is in its chain any more.
+  PermissionEdge orphan = edge_in("k8s/billing.yaml");
+  orphan.unresolved_reason = "ServiceAccount shop/billing is not in the scanned manifests";
+  std::vector<PermissionEdge> edges = {edge_in("k8s/a.yaml"), orphan};
+  auto selection = sp::app::select_changed_edges(edges, {"k8s/billing-sa.yaml"}, ".github/secret-preflight.yml");
+  CHECK(reference_files(selection.edges) == std::vector<std::string>{"k8s/billing.yaml"});
+  CHECK(selection.skipped_edges == 1);
+}
+
 TEST_CASE("Changed files come from git diff", "[app][changed]") {
   GitRepository repository;
   repository.write("k8s/sa.yaml", "kind: ServiceAccount\n");
