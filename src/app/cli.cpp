@@ -79,10 +79,7 @@ po::options_description common_options(Options& options) {
       ("help,h", "print this help and exit")
       ("report", po::value(&options.report_path), "write the JSON report to this file")
       ("log-level", po::value(&options.log_level)->default_value("info"),
-       "debug, info, warning or error")
-      ("max-file-size", po::value(&options.max_file_size)->default_value("64M"),
-       "maximum size of one manifest file, in bytes or with a K, M or G suffix (powers of "
-       "1024); a larger file is an input error and is not read; 0 means no limit");
+       "debug, info, warning or error");
   return description;
 }
 
@@ -94,8 +91,11 @@ po::options_description input_options(Options& options) {
        "repository root; manifest paths in results are relative to it")
       ("config", po::value(&options.config_path)->default_value(".github/secret-preflight.yml"),
        "config file, relative to the root")
+      ("max-file-size", po::value(&options.max_file_size)->default_value("64M"),
+       "maximum size of one manifest file, in bytes or with a K, M or G suffix (powers of "
+       "1024); a larger file is an input error and is not read; 0 means no limit")
       ("shard", po::value(&options.shard),
-       "check only shard I of N (for example 2/4): edges are split by runtime identity, so "
+       "take only shard I of N (for example 2/4): edges are split by runtime identity, so "
        "each shard becomes each identity once; merge combines the shard reports")
       ("changed-since", po::value(&options.changed_since),
        "check only edges whose manifests, ServiceAccounts, stores or config changed between "
