@@ -73,9 +73,7 @@ Classification check_key(const GoogleFixContext& context, const std::string& jso
 Classification check_payload(const GoogleFixContext& context, const std::string& json_key, SharedKeys* shared,
                              const char* data, size_t length) {
   check_shared_keys(shared, std::string_view(data, length), [&](const std::string& key, std::string& copy) {
-    Classification result = check_key(context, key, copy.data(), copy.size());
-    wipe(copy);
-    return result;
+    return check_key(context, key, copy.data(), copy.size());
   });
   return check_key(context, json_key, data, length);
 }

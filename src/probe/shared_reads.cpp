@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/sensitive.h"
+
 namespace sp::probe {
 namespace {
 
@@ -22,6 +24,7 @@ void check_shared_keys(SharedKeys* shared, std::string_view value,
   for (const std::string& key : shared->keys) {
     std::string copy(value);
     shared->results.push_back(check(key, copy));
+    wipe(copy);
   }
 }
 

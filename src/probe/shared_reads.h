@@ -31,8 +31,8 @@ struct SharedKeys {
   std::vector<Classification> results;
 };
 
-/// Checks each of `shared`'s keys against its own copy of `value`, which
-/// `check` must wipe. Does nothing when `shared` is null.
+/// Checks each of `shared`'s keys against its own copy of `value`, and
+/// wipes each copy after its check. Does nothing when `shared` is null.
 void check_shared_keys(SharedKeys* shared, std::string_view value,
                        const std::function<Classification(const std::string& key, std::string& copy)>& check);
 
