@@ -68,7 +68,7 @@ std::vector<std::string> list_report_files(const std::vector<std::string>& argum
       found.push_back(entry.path().string());
     }
     if (found.empty())
-      throw report::ReportError("folder \"" + argument + "\" holds no .json shard reports");
+      throw report::ReportError("folder \"" + argument + "\" contains no .json shard reports");
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   }

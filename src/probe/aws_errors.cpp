@@ -321,7 +321,7 @@ Classification classify_session_failure(const auth::SessionFailure& failure,
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
     return result;
   }
-  // A wrong clock, an expired token or an unreadable answer says nothing
+  // A wrong clock, an expired token or an unreadable response shows nothing
   // about the trust policy, so none of them is identity-unavailable.
   if (auth::is_clock_skew(error)) {
     result.verdict = Verdict::kInconclusive;

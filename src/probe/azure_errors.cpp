@@ -231,7 +231,7 @@ Classification classify_azure_token_failure(const auth::AzureTokenFailure& failu
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
     return result;
   }
-  // An expired CI token, a wrong runner clock or a 200 without a token says
+  // An expired CI token, a wrong runner clock or a 200 without a token shows
   // nothing about the federated credentials.
   if (auth::aadsts_number(error) == 700024) {
     result.verdict = Verdict::kInconclusive;

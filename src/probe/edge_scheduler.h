@@ -23,7 +23,7 @@ std::string schedule_provider(const PermissionEdge& edge);
 /// edge of every identity comes first, so that the identities' exchanges
 /// start together instead of one after another. Each read's first edge comes
 /// before its repeats, which then find the read done. Providers take turns,
-/// and a provider never holds a worker while another provider's edges wait
+/// and a provider never keeps a worker while another provider's edges wait
 /// for one, so one slow provider cannot stall the others.
 class EdgeScheduler {
  public:

@@ -187,7 +187,7 @@ Classification classify_google_token_failure(const auth::GoogleTokenFailure& fai
     result.fix = failure.deadline_reached ? "Rerun with a longer deadline." : "Rerun the check.";
     return result;
   }
-  // An expired CI token, a wrong runner clock or a 200 without a token says
+  // An expired CI token, a wrong runner clock or a 200 without a token shows
   // nothing about the provider's trust settings.
   if (exchange && is_token_time_error(error)) {
     result.verdict = Verdict::kInconclusive;

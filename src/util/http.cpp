@@ -91,7 +91,7 @@ class CurlTransport final : public HttpTransport {
     curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                       static_cast<long>(std::max(1, options_.max_connections)));
-    // libcurl's idle connection cache holds four connections per easy handle
+    // libcurl's idle connection cache keeps four connections per easy handle
     // added (the CURLMOPT_MAXCONNECTS default), and every request here gets a
     // fresh easy handle. With few requests in flight it closed connections
     // the next burst needed, so the cache is as large as the bound.

@@ -1,7 +1,7 @@
 """Fault injection from cloud/faults.json.
 
 A rule can add latency, throttle, return an error status, reset the
-connection, send the body slowly, truncate it, break its syntax, answer with
+connection, send the body slowly, truncate it, break its syntax, return
 the service's clock-skew error, or make the GitHub token endpoint issue an
 expired token.
 """
@@ -41,7 +41,7 @@ class FaultPlan:
     expired_token: bool = False
 
     def replaces_response(self):
-        """True when the fault answers instead of the service's handler."""
+        """True when the fault responds instead of the service's handler."""
         return self.throttle or self.status is not None or self.clock_skew is not None
 
     def describe(self):
